@@ -1,0 +1,1 @@
+"""The ruleward language: parse, check and format rulesets."""

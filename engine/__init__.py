@@ -1,0 +1,1 @@
+"""The ruleward engine."""

@@ -1,0 +1,1 @@
+"""Rulesets shipped with ruleward, packaged as data."""
