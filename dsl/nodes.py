@@ -13,18 +13,12 @@ from typing import TypeAlias
 
 from ruleward.dsl.source import NO_SPAN, Span
 
-
-def _span() -> Span:
-    # a fresh Field per use: dataclasses mutate the Field object they are given
-    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)  # type: ignore[no-any-return]
-
-
 Scalar: TypeAlias = bool | int | float | str
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 # ---- expressions ------------------------------------------------------------------------------------------
@@ -182,28 +176,28 @@ class Header(Node):
     owner: Text | None = None
     description: Text | None = None
     fallback: tuple[Action, ...] | None = None
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class Constant(Node):
     name: str
     value: Literal
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class NamedList(Node):
     name: str
     items: ListLiteral
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class Condition(Node):
     name: str
     expr: Expr
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +211,7 @@ class Rule(Node):
     when: Expr | None = None
     unless: Expr | None = None
     actions: tuple[Action, ...] = ()
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
     @property
     def is_shadow(self) -> bool:
@@ -270,7 +264,7 @@ class Test(Node):
     description: Text | None = None
     given: JsonObject | None = None
     expectations: tuple[Expectation, ...] = ()
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,18 +275,26 @@ class Invariant(Node):
     description: Text | None = None
     when: Expr | None = None
     always: Expr | None = None
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
 Declaration: TypeAlias = Header | Constant | NamedList | Condition | Rule | BaseEvent | Test | Invariant
 
 
 @dataclass(frozen=True, slots=True)
+class Comment(Node):
+    """A `# ...` comment; kept beside the AST (not in it) so the formatter can put it back."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Module(Node):
-    """One parsed file."""
+    """One parsed file. Comments do not change meaning, so equality ignores them."""
 
     path: str
     declarations: tuple[Declaration, ...]
+    comments: tuple[Comment, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

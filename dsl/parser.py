@@ -7,6 +7,7 @@ recursion, and nothing past this module sees lark. Every failure becomes a `Diag
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from typing import Any, cast
@@ -33,10 +34,28 @@ BINARY_FILE = DiagnosticCode("E009", "binary-file", "the file holds NUL bytes, s
 INVALID_ESCAPE = DiagnosticCode("E010", "invalid-string", "a string whose escapes are not valid")
 
 
+# comments are ignored by the grammar; the lexer hands each one to the list of the parse in progress
+_COMMENTS: ContextVar[list[Token] | None] = ContextVar("ruleward_comments", default=None)
+
+
+def _keep_comment(token: Token) -> Token:
+    sink = _COMMENTS.get()
+    if sink is not None:
+        sink.append(token)
+    return token
+
+
 @cache
 def _lark() -> Lark:
     grammar = resources.files("ruleward.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", strict=True, propagate_positions=True, maybe_placeholders=True)
+    return Lark(
+        grammar,
+        parser="lalr",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"COMMENT": _keep_comment},
+    )
 
 
 def decode(path: str, data: bytes) -> SourceFile:
@@ -79,10 +98,14 @@ def decode(path: str, data: bytes) -> SourceFile:
 
 def parse(source: SourceFile) -> n.Module:
     """Parse one file. Raises `DiagnosticError` with the syntax error(s) found."""
+    comments: list[Token] = []
+    token = _COMMENTS.set(comments)
     try:
         tree = _lark().parse(source.text)
     except UnexpectedInput as error:
         raise DiagnosticError([_syntax_diagnostic(source, error)]) from None
+    finally:
+        _COMMENTS.reset(token)
     _check_depth(source, tree)
     try:
         module = _Builder(source).transform(tree)
@@ -90,7 +113,9 @@ def parse(source: SourceFile) -> n.Module:
         if isinstance(error.orig_exc, DiagnosticError):
             raise error.orig_exc from None
         raise
-    return cast(n.Module, module)
+    module = cast(n.Module, module)
+    kept = tuple(n.Comment(str(c.value), span=_token_span(source, c)) for c in comments)
+    return n.Module(module.path, module.declarations, kept, span=module.span)
 
 
 def parse_text(text: str, path: str = "<string>") -> n.Module:
@@ -190,7 +215,7 @@ def _hint_for_token(token: Token, expected: set[str]) -> str | None:
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
+        offset = error.pos_in_stream or 0
         char = source.text[offset] if offset < len(source.text) else ""
         span = source.span_at(offset)
         if char == '"':
