@@ -1,0 +1,1 @@
+"""The ruleward benchmark suite (`ruleward bench`)."""

@@ -1,0 +1,1 @@
+"""Testing support for rulesets: hypothesis strategies, assertions, the test runner and pytest plugin."""
