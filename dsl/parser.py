@@ -1,20 +1,24 @@
 """Parse ruleset text into the AST, with syntax errors a policy author can act on.
 
-lark parses (LALR, strict) into its own tree; `_Builder` turns that tree into our nodes without
-recursion, and nothing past this module sees lark. Every failure becomes a `DiagnosticError`.
+lark compiles the grammar (LALR, strict) into tables; `lexer.parse` runs them over the text and `_Builder`
+makes each AST node as its rule completes, without recursion. Any input the fast path cannot vouch for
+(syntax errors, deep nesting) goes to lark's own parser, whose errors become the diagnostics. Nothing past
+this module sees lark. Every failure becomes a `DiagnosticError`.
 """
 
 from __future__ import annotations
 
-import json
-from contextvars import ContextVar
+import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from json.decoder import scanstring
 from typing import Any, cast
 
-from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ruleward.dsl import lexer
 from ruleward.dsl import nodes as n
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticCode, DiagnosticError
 from ruleward.dsl.source import SourceFile, Span
@@ -34,17 +38,6 @@ BINARY_FILE = DiagnosticCode("E009", "binary-file", "the file holds NUL bytes, s
 INVALID_ESCAPE = DiagnosticCode("E010", "invalid-string", "a string whose escapes are not valid")
 
 
-# comments are ignored by the grammar; the lexer hands each one to the list of the parse in progress
-_COMMENTS: ContextVar[list[Token] | None] = ContextVar("ruleward_comments", default=None)
-
-
-def _keep_comment(token: Token) -> Token:
-    sink = _COMMENTS.get()
-    if sink is not None:
-        sink.append(token)
-    return token
-
-
 @cache
 def _lark() -> Lark:
     grammar = resources.files("ruleward.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
@@ -54,7 +47,6 @@ def _lark() -> Lark:
         strict=True,
         propagate_positions=True,
         maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _keep_comment},
     )
 
 
@@ -98,24 +90,36 @@ def decode(path: str, data: bytes) -> SourceFile:
 
 def parse(source: SourceFile) -> n.Module:
     """Parse one file. Raises `DiagnosticError` with the syntax error(s) found."""
-    comments: list[Token] = []
-    token = _COMMENTS.set(comments)
+    late: DiagnosticError | None = None
+    try:
+        return _build(source, lexer.MAX_STACK)
+    except lexer.Bail:
+        pass
+    except DiagnosticError as error:
+        late = error  # a clause or string error counts only if the file parses and is not nested too deep
+    _check_with_lark(source)
+    if late is not None:
+        raise late
+    try:
+        return _build(source, None)
+    except lexer.Bail as bail:  # pragma: no cover - the fast path reads all that lark reads
+        raise AssertionError(f"lark parses {source.path} but the fast path does not: {bail}") from None
+
+
+def _build(source: SourceFile, max_stack: int | None) -> n.Module:
+    tables = _tables()
+    tokens = lexer.Tokens.empty()
+    rules = lexer.reducers(tables, _Builder(source, tokens).handlers())
+    return cast(n.Module, lexer.parse(tables, source.text, tokens, rules, max_stack))
+
+
+def _check_with_lark(source: SourceFile) -> None:
+    """Raise the diagnostic for a syntax error or too deep nesting, as lark's own parser finds them."""
     try:
         tree = _lark().parse(source.text)
     except UnexpectedInput as error:
         raise DiagnosticError([_syntax_diagnostic(source, error)]) from None
-    finally:
-        _COMMENTS.reset(token)
     _check_depth(source, tree)
-    try:
-        module = _Builder(source).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, DiagnosticError):
-            raise error.orig_exc from None
-        raise
-    module = cast(n.Module, module)
-    kept = tuple(n.Comment(str(c.value), span=_token_span(source, c)) for c in comments)
-    return n.Module(module.path, module.declarations, kept, span=module.span)
 
 
 def parse_text(text: str, path: str = "<string>") -> n.Module:
@@ -158,6 +162,11 @@ def _check_depth(source: SourceFile, tree: Tree[Token]) -> None:
 
 
 # ---- syntax errors -----------------------------------------------------------------------------------------
+#
+# lark's LALR tables merge lookaheads, so the set of tokens it "expected" after an expression holds the
+# clause keywords of every declaration kind. The messages below first find where the author is (which
+# declaration, which clause, inside brackets or a quantifier) from the text before the error, and then
+# describe only what can follow there.
 
 _WORDS = {
     "NAME": "a name",
@@ -168,18 +177,123 @@ _WORDS = {
 }
 
 _DECLARATION_KEYWORDS = {"RULESET", "CONST", "LIST", "CONDITION", "RULE", "BASE", "TEST", "INVARIANT"}
+_VALUE_START = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "TRUE", "FALSE", "NOT", "ANY", "ALL"}
+_OPERATORS = {"AND", "OR", "COMPARE", "IN", "NOT", "CONTAINS", "IS", "DOT"}
+# the clause keywords of each declaration kind
+_DECLARATION_CLAUSES: dict[str, set[str]] = {
+    "ruleset": {"VERSION", "OWNER", "DESCRIPTION", "FALLBACK"},
+    "rule": {"TIER", "OWNER", "CITE", "DESCRIPTION", "MODE", "WHEN", "UNLESS", "THEN"},
+    "test": {"DESCRIPTION", "GIVEN", "EXPECT"},
+    "invariant": {"DESCRIPTION", "WHEN", "ALWAYS"},
+}
+_ALL_CLAUSES = set().union(*_DECLARATION_CLAUSES.values())
+_CLAUSE_WORDS = {"when", "unless", "then", "tier", "owner", "cite", "mode", "description", "always", "given"}
+_EXPRESSION_CLAUSES = {"when", "unless", "always", "condition"}
+_NAME_AFTER = {
+    "disposition": "a disposition such as `block`",
+    "account": "an account action such as `ban`",
+    "obligation": "an obligation such as `report`",
+    "fired": "a rule's name",
+    "error": "a rule's name",
+    "mode": "`enforce` or `shadow`",
+    "tier": "a tier such as `legal`",
+}
+
+_DECLARATION_RE = re.compile(r"(?m)^[ \t]*(ruleset|const|list|condition|rule|base|test|invariant)\b")
+_CLAUSE_RE = re.compile(
+    r"(?<![\w.])(when|unless|then|tier|owner|cite|mode|description|always|given|expect|fallback|version)\b"
+)
+_QUANTIFIER_RE = re.compile(r"(?<![\w.])(any|all)\s+[A-Za-z_]\w*\s+in\b")
+_WHERE_RE = re.compile(r"(?<![\w.])where\b")
+# a clause keyword right after an operator was read as a name: the expression before it is unfinished
+_OPERATOR_BEFORE_RE = re.compile(r"(?:(?<![\w.])(?:and|or|not|in|contains|where)|[=<>(,\[])\s*$")
+_STRING_OR_COMMENT_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|#[^\n]*')
 
 
-def _describe_expected(expected: set[str]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where in the text a syntax error sits, read from the text before it."""
+
+    declaration: str | None = None  # `rule`, `condition`, ...
+    clause: str | None = None  # the last clause keyword of that declaration: `when`, `then`, ...
+    parens: int = 0  # brackets `(` and `[` still open
+    in_quantifier: bool = False  # after `any x in` and before its `where`
+    last_word: str = ""  # the last word or symbol before the error
+
+    @property
+    def in_expression(self) -> bool:
+        return self.declaration == "condition" or self.clause in _EXPRESSION_CLAUSES
+
+
+def _where(text: str, offset: int) -> _Where:
+    before = text[:offset]
+    found = None
+    for match in _DECLARATION_RE.finditer(before):
+        found = match
+    if found is None:
+        return _Where(last_word=_last_word(before))
+    declaration = found.group(1)
+    # strings and comments cannot open brackets or hold keywords
+    body = _STRING_OR_COMMENT_RE.sub(
+        lambda m: '""' if m.group(0).startswith('"') else "", before[found.end() :]
+    )
+    clause = None
+    for clause_match in _CLAUSE_RE.finditer(body):
+        if not _OPERATOR_BEFORE_RE.search(body, 0, clause_match.start()):
+            clause = clause_match.group(1)
+    if declaration == "condition":
+        clause = "condition"
+    quantifiers = list(_QUANTIFIER_RE.finditer(body))
+    in_quantifier = bool(quantifiers) and not _WHERE_RE.search(body, quantifiers[-1].end())
+    parens = body.count("(") + body.count("[") - body.count(")") - body.count("]")
+    return _Where(declaration, clause, max(parens, 0), in_quantifier, _last_word(before))
+
+
+def _last_word(before: str) -> str:
+    match = re.search(r"([A-Za-z_]\w*|\S)\s*$", _STRING_OR_COMMENT_RE.sub(" ", before))
+    return match.group(1) if match else ""
+
+
+def _describe_expected(expected: set[str], where: _Where | None = None) -> list[str]:
     terminals = {t.name: t for t in _lark().terminals}
+    where = where or _Where()
+    expected = _plausible(set(expected), where)
     words: list[str] = []
+    if where.in_expression and {"AND", "OR"} <= expected:
+        # a complete expression: it may go on, or the declaration may move on
+        words.append("`and`, `or`" + (", a comparison" if "COMPARE" in expected else ""))
+        expected -= _OPERATORS | {"COMPARE"}
+        if "WHERE" in expected:
+            words.append("`where`")
+        if where.declaration == "rule" and "THEN" in expected:
+            words.append("the next clause (`then`, `unless`, ...)")
+        elif where.declaration == "invariant" and "ALWAYS" in expected:
+            words.append("`always`")
+        if where.parens:
+            words.extend(w for w in (("`)`" if "RPAR" in expected else None),) if w)
+        words.append("a new declaration")
+        return words
     if _DECLARATION_KEYWORDS <= expected:
-        words.append("a new declaration (`rule`, `const`, `list`, `condition`, `test`, `invariant`)")
         expected = expected - _DECLARATION_KEYWORDS - {"$END"}
+        clauses = expected & _ALL_CLAUSES
+        if clauses and where.declaration in _DECLARATION_CLAUSES:
+            shown = ", ".join(f"`{terminals[c].pattern.value}`" for c in sorted(clauses)[:4])
+            words.append(f"a clause ({shown}{', ...' if len(clauses) > 4 else ''})")
+            expected -= clauses
+        words.append("a new declaration (`rule`, `const`, `list`, `condition`, `test`, `invariant`)")
     if {"NAME", "NUMBER", "STRING"} <= expected and "LPAR" in expected:
         words.append("a value or a condition")
-        expected = expected - {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "TRUE", "FALSE", "NOT"}
-        expected -= {"ANY", "ALL"}
+        expected -= _VALUE_START
+    if (
+        "NAME" in expected
+        and where.clause in ("then", "fallback")
+        and where.last_word in ("then", "fallback", ",")
+    ):
+        words.append("an action such as `hold`")
+        expected.discard("NAME")
+    if "NAME" in expected and where.last_word in _NAME_AFTER:
+        words.append(_NAME_AFTER[where.last_word])
+        expected.discard("NAME")
     for name in sorted(expected, key=lambda x: (x not in _WORDS, x)):
         if name in _WORDS:
             words.append(_WORDS[name])
@@ -190,22 +304,58 @@ def _describe_expected(expected: set[str]) -> list[str]:
     return words
 
 
+def _plausible(expected: set[str], where: _Where) -> set[str]:
+    """Drop what the merged LALR lookaheads allow but the author's position rules out."""
+    if where.declaration in _DECLARATION_CLAUSES:
+        expected -= _ALL_CLAUSES - _DECLARATION_CLAUSES[where.declaration]
+    elif where.declaration is not None:
+        expected -= _ALL_CLAUSES
+    if not where.in_quantifier:
+        expected.discard("WHERE")
+    if not where.parens:
+        expected -= {"RPAR", "RSQB"}
+        if where.in_expression:
+            expected.discard("COMMA")
+    return expected
+
+
 def _token_text(token: Token) -> str:
     if token.type == "$END":
         return "the end of the file"
     return f"`{token.value}`"
 
 
-def _hint_for_token(token: Token, expected: set[str]) -> str | None:
+def _hint_for_token(token: Token, expected: set[str], where: _Where | None = None) -> str | None:
+    where = where or _Where()
     value = str(token.value)
     if value == "=" and "COMPARE" in expected:
         return "to compare two values write `==`; a single `=` only names a constant, list or condition"
-    if "THEN" in expected and token.type == "NAME":
+    if where.last_word in _CLAUSE_WORDS and where.in_expression and where.last_word != where.clause:
+        return f"`{where.last_word}` was read as a name: the condition before it is unfinished"
+    if value == "else":
+        return (
+            "there is no `else`: a rule that does not fire does nothing; write another rule, or use `unless`"
+        )
+    if value in ("missing", "present") and where.last_word == "not":
+        return f"write `is {'present' if value == 'missing' else 'missing'}`"
+    if where.last_word == "not" and "IN" in expected:
+        return "`not` after a value starts `not in [...]`; to compare write `!=`"
+    if value == "," and where.in_expression and not where.parens:
+        return "join conditions with `and` or `or`"
+    if value == "," and where.parens and "RPAR" in expected and "RSQB" not in expected:
+        return 'lists use square brackets: `["a", "b"]`'
+    if value in ("{", ":") and where.declaration in _DECLARATION_CLAUSES and where.clause is None:
+        return f"a `{where.declaration}` has no braces or colons: its clauses follow its name, one per line"
+    if where.in_quantifier and "WHERE" in expected:
+        return "a quantifier reads `any x in LIST where CONDITION`: did you forget `where`?"
+    if where.declaration == "rule" and where.in_expression and token.type == "NAME" and "THEN" in expected:
         return "actions follow `then`: did you forget `then`?"
+    if "RSQB" in expected and token.type == "NAME" and "STRING" in expected and where.parens:
+        return "list items are values: strings in quotes, numbers, `true` or `false`"
+    if "COLON" in expected and token.type in ("NAME", "STRING", "NUMBER"):
+        return "action arguments are named: write `name: value`"
     if token.type == "NAME" and "COMMA" in expected and "RPAR" in expected:
         return "separate items with commas"
-    if token.type == "NAME" and "COLON" in expected:
-        return "action arguments are named: write `name: value`"
     if value in ("when", "then", "unless", "tier", "owner", "cite", "mode", "description"):
         return "rule clauses belong inside a `rule` declaration, after `rule NAME`"
     if "NAME" in expected and token.type not in ("NAME", "$END"):
@@ -215,66 +365,105 @@ def _hint_for_token(token: Token, expected: set[str]) -> str | None:
 
 def _syntax_diagnostic(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream or 0
-        char = source.text[offset] if offset < len(source.text) else ""
-        span = source.span_at(offset)
-        if char == '"':
-            line_end = source.text.find("\n", offset)
-            length = (line_end if line_end >= 0 else len(source.text)) - offset
-            return UNTERMINATED_STRING.at(
-                source.span_at(offset, length),
-                "unterminated string",
-                'close the string with `"` on the same line; write `\\"` for a quote inside it',
-            )
-        two = source.text[offset : offset + 2]
-        replacements = {"&&": "and", "||": "or", "!=": "!=", "'": '"'}
-        if two in ("&&", "||"):
-            return UNEXPECTED_CHARACTER.at(
-                source.span_at(offset, 2),
-                f"`{two}` is not part of the language",
-                f"write `{replacements[two]}`",
-            )
-        if char == "!":
-            return UNEXPECTED_CHARACTER.at(
-                span, "`!` is not part of the language", "write `not` before a condition"
-            )
-        if char == "'":
-            return UNEXPECTED_CHARACTER.at(
-                span, "strings use double quotes", "write `\"text\"`, not `'text'`"
-            )
-        if char in "{}" or char == ":":
-            return UNEXPECTED_CHARACTER.at(
-                span,
-                f"unexpected `{char}`",
-                "braces and colons appear only in `given` / `base event` objects and action arguments",
-            )
-        shown = char if char.isprintable() else f"U+{ord(char):04X}"
-        return UNEXPECTED_CHARACTER.at(span, f"unexpected character `{shown}`", _character_hint(error))
+        return _character_diagnostic(source, error)
     if isinstance(error, UnexpectedToken):
         token = error.token
         expected = set(error.expected)
-        words = _describe_expected(expected)
         if token.type == "$END":
-            return UNEXPECTED_END.at(
-                source.span_at(len(source.text)),
-                "the file ends in the middle of a declaration",
-                f"expected {_join(words)}",
-            )
+            return _end_diagnostic(source, expected)
+        where = _where(source.text, token.start_pos or 0)
+        words = _describe_expected(expected, where)
         span = _token_span(source, token)
         message = f"unexpected {_token_text(token)}, expected {_join(words)}"
-        return UNEXPECTED_TOKEN.at(span, message, _hint_for_token(token, expected))
+        return UNEXPECTED_TOKEN.at(span, message, _hint_for_token(token, expected, where))
     if isinstance(error, UnexpectedEOF):
-        return UNEXPECTED_END.at(
-            source.span_at(len(source.text)),
-            "the file ends in the middle of a declaration",
-            f"expected {_join(_describe_expected(set(error.expected)))}",
-        )
+        return _end_diagnostic(source, set(error.expected))
     return UNEXPECTED_TOKEN.at(source.span_at(0), "the file could not be parsed", None)  # pragma: no cover
 
 
-def _character_hint(error: UnexpectedCharacters) -> str:
+def _end_diagnostic(source: SourceFile, expected: set[str]) -> Diagnostic:
+    # point at the last word of the file, which is what the declaration stopped after
+    text = source.text
+    end = len(text.rstrip())
+    where = _where(text, end)
+    last = where.last_word
+    start = max(0, end - len(last)) if last else end
+    words = _describe_expected(expected, where)
+    after = f" after `{last}`" if last else ""
+    hint = f"expected {_join(words)}"
+    if last == ",":
+        hint += "; or remove the trailing `,`"
+    return UNEXPECTED_END.at(
+        source.span_at(start, max(1, end - start)),
+        f"the file ends in the middle of a declaration{after}",
+        hint,
+    )
+
+
+_ESCAPES = 'the escapes are `\\"`, `\\\\`, `\\n`, `\\t`, `\\/` and `\\uXXXX`: write `\\\\` for a backslash'
+_NO_ARITHMETIC = "ruleward has no arithmetic: write the value itself, or name it with `const`"
+
+
+def _character_diagnostic(source: SourceFile, error: UnexpectedCharacters) -> Diagnostic:
+    offset = error.pos_in_stream or 0
+    text = source.text
+    char = text[offset] if offset < len(text) else ""
+    span = source.span_at(offset)
+    if char == '"':
+        line_end = text.find("\n", offset)
+        line_end = line_end if line_end >= 0 else len(text)
+        closed = re.match(r'"(?:\\.|[^"\\])*"', text[offset:line_end])
+        escapes = re.finditer(r"\\(u[0-9a-fA-F]{4}|.)?", closed.group(0)) if closed else iter(())
+        bad = next((m for m in escapes if not _valid_escape(m.group(0))), None)
+        if bad is not None:
+            return INVALID_ESCAPE.at(
+                source.span_at(offset + bad.start(), len(bad.group(0))),
+                f"`{bad.group(0)}` is not an escape a string may hold",
+                _ESCAPES,
+            )
+        return UNTERMINATED_STRING.at(
+            source.span_at(offset, line_end - offset),
+            "unterminated string",
+            'close the string with `"` on the same line; write `\\"` for a quote inside it',
+        )
+    two = text[offset : offset + 2]
+    if two in ("&&", "||"):
+        word = "and" if two == "&&" else "or"
+        return UNEXPECTED_CHARACTER.at(
+            source.span_at(offset, 2), f"`{two}` is not part of the language", f"write `{word}`"
+        )
+    if char == "!":
+        return UNEXPECTED_CHARACTER.at(
+            span, "`!` is not part of the language", "write `not` before a condition"
+        )
+    if char == "'":
+        return UNEXPECTED_CHARACTER.at(span, "strings use double quotes", "write `\"text\"`, not `'text'`")
+    if char == ";":
+        return UNEXPECTED_CHARACTER.at(
+            span,
+            "`;` is not part of the language",
+            "a clause ends where the next begins; separate actions with `,`",
+        )
+    if char in "+*/%":
+        return UNEXPECTED_CHARACTER.at(span, f"unexpected `{char}`", _NO_ARITHMETIC)
+    if char in "{}" or char == ":":
+        return UNEXPECTED_CHARACTER.at(
+            span,
+            f"unexpected `{char}`",
+            "braces and colons appear only in `given` / `base event` objects and action arguments",
+        )
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return UNEXPECTED_CHARACTER.at(span, f"unexpected character `{shown}`", _character_hint(source, error))
+
+
+def _valid_escape(escape: str) -> bool:
+    return escape in ('\\"', "\\\\", "\\n", "\\t", "\\/") or bool(re.fullmatch(r"\\u[0-9a-fA-F]{4}", escape))
+
+
+def _character_hint(source: SourceFile, error: UnexpectedCharacters) -> str:
     allowed = sorted(error.allowed or ())
-    words = _describe_expected(set(allowed)) if allowed else []
+    where = _where(source.text, error.pos_in_stream or 0)
+    words = _describe_expected(set(allowed), where) if allowed else []
     return f"expected {_join(words)}" if words else "remove the character"
 
 
@@ -288,7 +477,11 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-# ---- tree to AST -------------------------------------------------------------------------------------------
+# ---- building the AST --------------------------------------------------------------------------------------
+#
+# lexer.parse calls one reducer per grammar rule as the LALR tables complete it: children first, left to
+# right, the order lark's own transformers visit a tree. A reducer receives the children lark would keep in
+# its tree (AST values, or token indices for tokens) and its first and last token's index.
 
 
 def _token_span(source: SourceFile, token: Token) -> Span:
@@ -311,360 +504,50 @@ def _meta_span(source: SourceFile, meta: Any) -> Span:
     )
 
 
-_CLAUSES = {
-    "tier_item": "tier",
-    "owner_item": "owner",
-    "cite_item": "cite",
-    "description_item": "description",
-    "mode_item": "mode",
-    "when_item": "when",
-    "unless_item": "unless",
-    "then_item": "then",
-    "version_item": "version",
-    "fallback_item": "fallback",
-    "given_item": "given",
-    "always_item": "always",
-}
+@cache
+def _tables() -> lexer.Tables:
+    return lexer.tables(_lark())
 
 
 class _Clause:
     """An item of a rule, header, test or invariant, before it is folded into its declaration."""
 
-    __slots__ = ("keyword", "span", "value")
+    __slots__ = ("_builder", "_first", "_last", "keyword", "value")
 
-    def __init__(self, keyword: str, value: object, span: Span) -> None:
+    def __init__(self, keyword: str, value: object, builder: _Builder, first: int, last: int) -> None:
         self.keyword = keyword
         self.value = value
-        self.span = span
+        self._builder = builder
+        self._first = first
+        self._last = last
+
+    @property
+    def span(self) -> Span:
+        # only a duplicate clause's diagnostic needs it
+        return self._builder._span(self._first, self._last)
 
 
-@v_args(meta=True)
-class _Builder(Transformer_NonRecursive):  # type: ignore[type-arg]
-    def __init__(self, source: SourceFile) -> None:
-        super().__init__(visit_tokens=False)
-        self.source = source
-
-    # helpers
-    def _span(self, meta: Any) -> Span:
-        return _meta_span(self.source, meta)
-
-    def _tok(self, token: Token) -> Span:
-        return _token_span(self.source, token)
-
-    def _string(self, token: Token) -> str:
-        try:
-            value = json.loads(str(token.value))
-        except ValueError:
-            raise DiagnosticError(
-                [
-                    INVALID_ESCAPE.at(
-                        self._tok(token), f"invalid string {token.value}", 'escape `"` and `\\` with `\\`'
-                    )
-                ]
-            ) from None
-        return cast(str, value)
-
-    def __default__(self, data: Any, children: Any, meta: Any) -> Any:  # pragma: no cover - grammar is total
-        raise AssertionError(f"no AST rule for {data}")
-
-    # start
-    def start(self, meta: Any, children: list[n.Declaration]) -> n.Module:
-        span = self.source.span_at(0, len(self.source.text))
-        return n.Module(self.source.path, tuple(children), span=span)
-
-    # clauses shared by several declarations
-    def _clause(self, keyword: str, value: object, meta: Any) -> _Clause:
-        return _Clause(keyword, value, self._span(meta))
-
-    def _fold(self, kind: str, clauses: list[_Clause]) -> dict[str, object]:
-        seen: dict[str, _Clause] = {}
-        errors: list[Diagnostic] = []
-        for clause in clauses:
-            if clause.keyword in ("expect",):
-                continue
-            if clause.keyword in seen:
-                errors.append(
-                    DUPLICATE_CLAUSE.at(
-                        clause.span,
-                        f"`{clause.keyword}` given twice in this {kind}",
-                        f"keep one `{clause.keyword}`"
-                        + (
-                            "; combine conditions with `and` / `or`"
-                            if clause.keyword in ("when", "unless")
-                            else ""
-                        ),
-                    )
+def _fold(kind: str, clauses: list[_Clause]) -> dict[str, object]:
+    seen: dict[str, _Clause] = {}
+    errors: list[Diagnostic] = []
+    for clause in clauses:
+        if clause.keyword in seen:
+            errors.append(
+                DUPLICATE_CLAUSE.at(
+                    clause.span,
+                    f"`{clause.keyword}` given twice in this {kind}",
+                    f"keep one `{clause.keyword}`"
+                    + (
+                        "; combine conditions with `and` / `or`"
+                        if clause.keyword in ("when", "unless")
+                        else ""
+                    ),
                 )
-            seen[clause.keyword] = clause
-        if errors:
-            raise DiagnosticError(errors)
-        return {k: v.value for k, v in seen.items()}
-
-    def version_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause("version", n.Text(self._string(children[0]), span=self._tok(children[0])), meta)
-
-    def owner_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause("owner", n.Text(self._string(children[0]), span=self._tok(children[0])), meta)
-
-    def description_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause(
-            "description", n.Text(self._string(children[0]), span=self._tok(children[0])), meta
-        )
-
-    def cite_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause("cite", n.Text(self._string(children[0]), span=self._tok(children[0])), meta)
-
-    def tier_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause("tier", n.Ident(str(children[0]), span=self._tok(children[0])), meta)
-
-    def mode_item(self, meta: Any, children: list[Token]) -> _Clause:
-        return self._clause("mode", n.Ident(str(children[0]), span=self._tok(children[0])), meta)
-
-    def fallback_item(self, meta: Any, children: list[tuple[n.Action, ...]]) -> _Clause:
-        return self._clause("fallback", children[0], meta)
-
-    def when_item(self, meta: Any, children: list[n.Expr]) -> _Clause:
-        return self._clause("when", children[0], meta)
-
-    def unless_item(self, meta: Any, children: list[n.Expr]) -> _Clause:
-        return self._clause("unless", children[0], meta)
-
-    def then_item(self, meta: Any, children: list[tuple[n.Action, ...]]) -> _Clause:
-        return self._clause("then", children[0], meta)
-
-    def given_item(self, meta: Any, children: list[n.JsonObject]) -> _Clause:
-        return self._clause("given", children[0], meta)
-
-    def always_item(self, meta: Any, children: list[n.Expr]) -> _Clause:
-        return self._clause("always", children[0], meta)
-
-    # declarations
-    def header(self, meta: Any, children: list[Any]) -> n.Header:
-        name, *clauses = children
-        f = self._fold("ruleset header", clauses)
-        return n.Header(
-            str(name),
-            version=cast(n.Text | None, f.get("version")),
-            owner=cast(n.Text | None, f.get("owner")),
-            description=cast(n.Text | None, f.get("description")),
-            fallback=cast(tuple[n.Action, ...] | None, f.get("fallback")),
-            span=self._span(meta),
-            name_span=self._tok(name),
-        )
-
-    def const_decl(self, meta: Any, children: list[Any]) -> n.Constant:
-        name, value = children
-        return n.Constant(str(name), value, span=self._span(meta), name_span=self._tok(name))
-
-    def list_decl(self, meta: Any, children: list[Any]) -> n.NamedList:
-        name, items = children
-        return n.NamedList(str(name), items, span=self._span(meta), name_span=self._tok(name))
-
-    def condition_decl(self, meta: Any, children: list[Any]) -> n.Condition:
-        name, expr = children
-        return n.Condition(str(name), expr, span=self._span(meta), name_span=self._tok(name))
-
-    def rule_decl(self, meta: Any, children: list[Any]) -> n.Rule:
-        name, *clauses = children
-        f = self._fold("rule", clauses)
-        return n.Rule(
-            str(name),
-            tier=cast(n.Ident | None, f.get("tier")),
-            owner=cast(n.Text | None, f.get("owner")),
-            cite=cast(n.Text | None, f.get("cite")),
-            description=cast(n.Text | None, f.get("description")),
-            mode=cast(n.Ident | None, f.get("mode")),
-            when=cast(n.Expr | None, f.get("when")),
-            unless=cast(n.Expr | None, f.get("unless")),
-            actions=cast(tuple[n.Action, ...], f.get("then", ())),
-            span=self._span(meta),
-            name_span=self._tok(name),
-        )
-
-    def base_decl(self, meta: Any, children: list[Any]) -> n.BaseEvent:
-        return n.BaseEvent(children[0], span=self._span(meta))
-
-    def test_decl(self, meta: Any, children: list[Any]) -> n.Test:
-        name, *items = children
-        clauses = [c for c in items if isinstance(c, _Clause)]
-        expectations = tuple(c for c in items if not isinstance(c, _Clause))
-        f = self._fold("test", clauses)
-        return n.Test(
-            str(name),
-            description=cast(n.Text | None, f.get("description")),
-            given=cast(n.JsonObject | None, f.get("given")),
-            expectations=expectations,
-            span=self._span(meta),
-            name_span=self._tok(name),
-        )
-
-    def invariant_decl(self, meta: Any, children: list[Any]) -> n.Invariant:
-        name, *clauses = children
-        f = self._fold("invariant", clauses)
-        return n.Invariant(
-            str(name),
-            description=cast(n.Text | None, f.get("description")),
-            when=cast(n.Expr | None, f.get("when")),
-            always=cast(n.Expr | None, f.get("always")),
-            span=self._span(meta),
-            name_span=self._tok(name),
-        )
-
-    # expectations
-    def expect_disposition(self, meta: Any, children: list[Token]) -> n.ExpectDisposition:
-        return n.ExpectDisposition(
-            n.Ident(str(children[0]), span=self._tok(children[0])), span=self._span(meta)
-        )
-
-    def expect_account(self, meta: Any, children: list[Token]) -> n.ExpectAccount:
-        return n.ExpectAccount(n.Ident(str(children[0]), span=self._tok(children[0])), span=self._span(meta))
-
-    def expect_obligation(self, meta: Any, children: list[n.Action]) -> n.ExpectObligation:
-        return n.ExpectObligation(children[0], True, span=self._span(meta))
-
-    def expect_no_obligation(self, meta: Any, children: list[n.Action]) -> n.ExpectObligation:
-        return n.ExpectObligation(children[0], False, span=self._span(meta))
-
-    def expect_fired(self, meta: Any, children: list[tuple[n.Ident, ...]]) -> n.ExpectFired:
-        return n.ExpectFired(children[0], True, span=self._span(meta))
-
-    def expect_not_fired(self, meta: Any, children: list[tuple[n.Ident, ...]]) -> n.ExpectFired:
-        return n.ExpectFired(children[0], False, span=self._span(meta))
-
-    def expect_error(self, meta: Any, children: list[tuple[n.Ident, ...]]) -> n.ExpectError:
-        return n.ExpectError(children[0], span=self._span(meta))
-
-    def name_list(self, meta: Any, children: list[Token]) -> tuple[n.Ident, ...]:
-        return tuple(n.Ident(str(t), span=self._tok(t)) for t in children)
-
-    # actions
-    def action_list(self, meta: Any, children: list[n.Action]) -> tuple[n.Action, ...]:
-        return tuple(children)
-
-    def action(self, meta: Any, children: list[Any]) -> n.Action:
-        name, *args = children
-        return n.Action(str(name), tuple(a for a in args if a is not None), span=self._span(meta))
-
-    def arg(self, meta: Any, children: list[Any]) -> n.Argument:
-        name, value = children
-        return n.Argument(str(name), value, span=self._span(meta))
-
-    def symbol(self, meta: Any, children: list[Token]) -> n.Symbol:
-        return n.Symbol(str(children[0]), span=self._span(meta))
-
-    # JSON values
-    def json_object(self, meta: Any, children: list[Any]) -> n.JsonObject:
-        return n.JsonObject(tuple(c for c in children if c is not None), span=self._span(meta))
-
-    def json_pair(self, meta: Any, children: list[Any]) -> n.JsonPair:
-        key, value = children
-        text = self._string(key) if key.type == "STRING" else str(key)
-        return n.JsonPair(text, value, span=self._span(meta))
-
-    def json_array(self, meta: Any, children: list[Any]) -> n.JsonArray:
-        return n.JsonArray(tuple(c for c in children if c is not None), span=self._span(meta))
-
-    def json_string(self, meta: Any, children: list[Token]) -> n.Literal:
-        return n.Literal(self._string(children[0]), span=self._span(meta))
-
-    def null(self, meta: Any, children: list[Any]) -> n.Null:
-        return n.Null(span=self._span(meta))
-
-    # literals
-    def string(self, meta: Any, children: list[Token]) -> n.Literal:
-        return n.Literal(self._string(children[0]), span=self._span(meta))
-
-    def number(self, meta: Any, children: list[Token]) -> n.Literal:
-        text = str(children[0])
-        value: int | float = float(text) if "." in text else int(text)
-        return n.Literal(value, span=self._span(meta))
-
-    def negative(self, meta: Any, children: list[Any]) -> n.Literal:
-        token = children[0]
-        text = str(token.value) if isinstance(token, Token) else str(token)
-        value: int | float = float(text) if "." in text else int(text)
-        return n.Literal(-value, span=self._span(meta))
-
-    def true(self, meta: Any, children: list[Any]) -> n.Literal:
-        return n.Literal(True, span=self._span(meta))
-
-    def false(self, meta: Any, children: list[Any]) -> n.Literal:
-        return n.Literal(False, span=self._span(meta))
-
-    def list_literal(self, meta: Any, children: list[Any]) -> n.ListLiteral:
-        return n.ListLiteral(tuple(c for c in children if c is not None), span=self._span(meta))
-
-    # expressions
-    def or_(self, meta: Any, children: list[n.Expr]) -> n.Or:
-        return n.Or(_flatten(n.Or, children), span=self._span(meta))
-
-    def and_(self, meta: Any, children: list[n.Expr]) -> n.And:
-        return n.And(_flatten(n.And, children), span=self._span(meta))
-
-    def not_(self, meta: Any, children: list[n.Expr]) -> n.Not:
-        return n.Not(children[0], span=self._span(meta))
-
-    def any_(self, meta: Any, children: list[Any]) -> n.Quantifier:
-        variable, source, body = children
-        return n.Quantifier("any", str(variable), source, body, span=self._span(meta))
-
-    def all_(self, meta: Any, children: list[Any]) -> n.Quantifier:
-        variable, source, body = children
-        return n.Quantifier("all", str(variable), source, body, span=self._span(meta))
-
-    def compare(self, meta: Any, children: list[Any]) -> n.Compare:
-        left, op, right = children
-        return n.Compare(cast(n.CompareOp, str(op)), left, right, span=self._span(meta))
-
-    def member(self, meta: Any, children: list[Any]) -> n.Compare:
-        return n.Compare("in", children[0], children[1], span=self._span(meta))
-
-    def not_member(self, meta: Any, children: list[Any]) -> n.Compare:
-        return n.Compare("not in", children[0], children[1], span=self._span(meta))
-
-    def contains(self, meta: Any, children: list[Any]) -> n.Compare:
-        return n.Compare("contains", children[0], children[1], span=self._span(meta))
-
-    def is_missing(self, meta: Any, children: list[Any]) -> n.IsTest:
-        return n.IsTest(children[0], "missing", span=self._span(meta))
-
-    def is_present(self, meta: Any, children: list[Any]) -> n.IsTest:
-        return n.IsTest(children[0], "present", span=self._span(meta))
-
-    def is_empty(self, meta: Any, children: list[Any]) -> n.IsTest:
-        return n.IsTest(children[0], "empty", span=self._span(meta))
-
-    def is_not_empty(self, meta: Any, children: list[Any]) -> n.IsTest:
-        return n.IsTest(children[0], "not empty", span=self._span(meta))
-
-    def path(self, meta: Any, children: list[Any]) -> n.Expr:
-        head, *rest = children
-        expr: n.Expr = head
-        for token in rest:
-            # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
-            end = _token_span(self.source, token)
-            start = expr.span
-            expr = n.Attribute(
-                expr,
-                str(token),
-                span=Span(
-                    self.source.path,
-                    start.line,
-                    start.column,
-                    end.end_line,
-                    end.end_column,
-                    start.start,
-                    end.end,
-                ),
             )
-        return expr
-
-    def name(self, meta: Any, children: list[Token]) -> n.Name:
-        return n.Name(str(children[0]), span=self._span(meta))
-
-    def call(self, meta: Any, children: list[Any]) -> n.Call:
-        function, *args = children
-        return n.Call(str(function), tuple(a for a in args if a is not None), span=self._span(meta))
+        seen[clause.keyword] = clause
+    if errors:
+        raise DiagnosticError(errors)
+    return {k: v.value for k, v in seen.items()}
 
 
 def _flatten(kind: type[n.And] | type[n.Or], operands: list[n.Expr]) -> tuple[n.Expr, ...]:
@@ -675,3 +558,326 @@ def _flatten(kind: type[n.And] | type[n.Or], operands: list[n.Expr]) -> tuple[n.
         else:
             out.append(operand)
     return tuple(out)
+
+
+class _Builder:
+    """One method per tree rule of the grammar, named as lark names the rule's node."""
+
+    def __init__(self, source: SourceFile, tokens: lexer.Tokens) -> None:
+        self._source = source
+        self._file = source.path
+        self._tokens = tokens
+        self._kinds = tokens.kinds
+        self._texts = tokens.texts
+        self._starts = tokens.starts
+        self._lines = tokens.lines
+        self._columns = tokens.columns
+
+    def handlers(self) -> dict[str, lexer.Handler]:
+        names = {shape.name for shape in _tables().rules if not shape.inline and not shape.helper}
+        return {name: getattr(self, name) for name in names if hasattr(self, name)}
+
+    # helpers
+    def _span(self, first: int, last: int) -> Span:
+        width = len(self._texts[last])
+        return Span(
+            self._file,
+            self._lines[first],
+            self._columns[first],
+            self._lines[last],
+            self._columns[last] + width,
+            self._starts[first],
+            self._starts[last] + width,
+        )
+
+    def _string(self, token: int) -> str:
+        text = self._texts[token]
+        if "\\" not in text and text.isprintable():
+            return text[1:-1]  # nothing to unescape, and no control character JSON would refuse
+        try:
+            value, end = scanstring(text, 1)
+            if end != len(text):
+                raise ValueError("text after the string")
+        except ValueError:
+            raise DiagnosticError(
+                [
+                    INVALID_ESCAPE.at(
+                        self._span(token, token), f"invalid string {text}", 'escape `"` and `\\` with `\\`'
+                    )
+                ]
+            ) from None
+        return cast(str, value)
+
+    def _text(self, token: int) -> n.Text:
+        return n.Text(self._string(token), span=self._span(token, token))
+
+    def _ident(self, token: int) -> n.Ident:
+        return n.Ident(self._texts[token], span=self._span(token, token))
+
+    # start
+    def start(self, children: list[n.Declaration], first: int, last: int) -> n.Module:
+        source, file = self._source, self._file
+        comments = tuple(
+            n.Comment(text, span=Span(file, line, column, line, column + len(text), start, start + len(text)))
+            for text, start, line, column in self._tokens.comments
+        )
+        return n.Module(source.path, tuple(children), comments, span=source.span_at(0, len(source.text)))
+
+    # clauses shared by several declarations
+    def version_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("version", self._text(children[0]), self, first, last)
+
+    def owner_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("owner", self._text(children[0]), self, first, last)
+
+    def description_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("description", self._text(children[0]), self, first, last)
+
+    def cite_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("cite", self._text(children[0]), self, first, last)
+
+    def tier_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("tier", self._ident(children[0]), self, first, last)
+
+    def mode_item(self, children: list[int], first: int, last: int) -> _Clause:
+        return _Clause("mode", self._ident(children[0]), self, first, last)
+
+    def fallback_item(self, children: list[tuple[n.Action, ...]], first: int, last: int) -> _Clause:
+        return _Clause("fallback", children[0], self, first, last)
+
+    def when_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
+        return _Clause("when", children[0], self, first, last)
+
+    def unless_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
+        return _Clause("unless", children[0], self, first, last)
+
+    def then_item(self, children: list[tuple[n.Action, ...]], first: int, last: int) -> _Clause:
+        return _Clause("then", children[0], self, first, last)
+
+    def given_item(self, children: list[n.JsonObject], first: int, last: int) -> _Clause:
+        return _Clause("given", children[0], self, first, last)
+
+    def always_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
+        return _Clause("always", children[0], self, first, last)
+
+    # declarations
+    def header(self, children: list[Any], first: int, last: int) -> n.Header:
+        name, *clauses = children
+        f = _fold("ruleset header", clauses)
+        return n.Header(
+            self._texts[name],
+            version=cast(n.Text | None, f.get("version")),
+            owner=cast(n.Text | None, f.get("owner")),
+            description=cast(n.Text | None, f.get("description")),
+            fallback=cast(tuple[n.Action, ...] | None, f.get("fallback")),
+            span=self._span(first, last),
+            name_span=self._span(name, name),
+        )
+
+    def const_decl(self, children: list[Any], first: int, last: int) -> n.Constant:
+        name, value = children
+        span, name_span = self._span(first, last), self._span(name, name)
+        return n.Constant(self._texts[name], value, span=span, name_span=name_span)
+
+    def list_decl(self, children: list[Any], first: int, last: int) -> n.NamedList:
+        name, items = children
+        span, name_span = self._span(first, last), self._span(name, name)
+        return n.NamedList(self._texts[name], items, span=span, name_span=name_span)
+
+    def condition_decl(self, children: list[Any], first: int, last: int) -> n.Condition:
+        name, expr = children
+        span, name_span = self._span(first, last), self._span(name, name)
+        return n.Condition(self._texts[name], expr, span=span, name_span=name_span)
+
+    def rule_decl(self, children: list[Any], first: int, last: int) -> n.Rule:
+        name, *clauses = children
+        f = _fold("rule", clauses)
+        return n.Rule(
+            self._texts[name],
+            tier=cast(n.Ident | None, f.get("tier")),
+            owner=cast(n.Text | None, f.get("owner")),
+            cite=cast(n.Text | None, f.get("cite")),
+            description=cast(n.Text | None, f.get("description")),
+            mode=cast(n.Ident | None, f.get("mode")),
+            when=cast(n.Expr | None, f.get("when")),
+            unless=cast(n.Expr | None, f.get("unless")),
+            actions=cast(tuple[n.Action, ...], f.get("then", ())),
+            span=self._span(first, last),
+            name_span=self._span(name, name),
+        )
+
+    def base_decl(self, children: list[Any], first: int, last: int) -> n.BaseEvent:
+        return n.BaseEvent(children[0], span=self._span(first, last))
+
+    def test_decl(self, children: list[Any], first: int, last: int) -> n.Test:
+        name, *items = children
+        clauses = [c for c in items if isinstance(c, _Clause)]
+        expectations = tuple(c for c in items if not isinstance(c, _Clause))
+        f = _fold("test", clauses)
+        return n.Test(
+            self._texts[name],
+            description=cast(n.Text | None, f.get("description")),
+            given=cast(n.JsonObject | None, f.get("given")),
+            expectations=expectations,
+            span=self._span(first, last),
+            name_span=self._span(name, name),
+        )
+
+    def invariant_decl(self, children: list[Any], first: int, last: int) -> n.Invariant:
+        name, *clauses = children
+        f = _fold("invariant", clauses)
+        return n.Invariant(
+            self._texts[name],
+            description=cast(n.Text | None, f.get("description")),
+            when=cast(n.Expr | None, f.get("when")),
+            always=cast(n.Expr | None, f.get("always")),
+            span=self._span(first, last),
+            name_span=self._span(name, name),
+        )
+
+    # expectations
+    def expect_disposition(self, children: list[int], first: int, last: int) -> n.ExpectDisposition:
+        return n.ExpectDisposition(self._ident(children[0]), span=self._span(first, last))
+
+    def expect_account(self, children: list[int], first: int, last: int) -> n.ExpectAccount:
+        return n.ExpectAccount(self._ident(children[0]), span=self._span(first, last))
+
+    def expect_obligation(self, children: list[n.Action], first: int, last: int) -> n.ExpectObligation:
+        return n.ExpectObligation(children[0], True, span=self._span(first, last))
+
+    def expect_no_obligation(self, children: list[n.Action], first: int, last: int) -> n.ExpectObligation:
+        return n.ExpectObligation(children[0], False, span=self._span(first, last))
+
+    def expect_fired(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectFired:
+        return n.ExpectFired(children[0], True, span=self._span(first, last))
+
+    def expect_not_fired(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectFired:
+        return n.ExpectFired(children[0], False, span=self._span(first, last))
+
+    def expect_error(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectError:
+        return n.ExpectError(children[0], span=self._span(first, last))
+
+    def name_list(self, children: list[int], first: int, last: int) -> tuple[n.Ident, ...]:
+        return tuple(self._ident(token) for token in children)
+
+    # actions
+    def action_list(self, children: list[n.Action], first: int, last: int) -> tuple[n.Action, ...]:
+        return tuple(children)
+
+    def action(self, children: list[Any], first: int, last: int) -> n.Action:
+        name, *args = children
+        return n.Action(self._texts[name], tuple(args), span=self._span(first, last))
+
+    def arg(self, children: list[Any], first: int, last: int) -> n.Argument:
+        name, value = children
+        return n.Argument(self._texts[name], value, span=self._span(first, last))
+
+    def symbol(self, children: list[int], first: int, last: int) -> n.Symbol:
+        return n.Symbol(self._texts[children[0]], span=self._span(first, last))
+
+    # JSON values
+    def json_object(self, children: list[n.JsonPair], first: int, last: int) -> n.JsonObject:
+        return n.JsonObject(tuple(children), span=self._span(first, last))
+
+    def json_pair(self, children: list[Any], first: int, last: int) -> n.JsonPair:
+        key, value = children
+        text = self._string(key) if self._kinds[key] == "STRING" else self._texts[key]
+        return n.JsonPair(text, value, span=self._span(first, last))
+
+    def json_array(self, children: list[n.JsonValue], first: int, last: int) -> n.JsonArray:
+        return n.JsonArray(tuple(children), span=self._span(first, last))
+
+    def json_string(self, children: list[int], first: int, last: int) -> n.Literal:
+        return n.Literal(self._string(children[0]), span=self._span(first, last))
+
+    def null(self, children: list[Any], first: int, last: int) -> n.Null:
+        return n.Null(span=self._span(first, last))
+
+    # literals
+    def string(self, children: list[int], first: int, last: int) -> n.Literal:
+        return n.Literal(self._string(children[0]), span=self._span(first, last))
+
+    def number(self, children: list[int], first: int, last: int) -> n.Literal:
+        text = self._texts[children[0]]
+        value: int | float = float(text) if "." in text else int(text)
+        return n.Literal(value, span=self._span(first, last))
+
+    def negative(self, children: list[int], first: int, last: int) -> n.Literal:
+        text = self._texts[children[0]]
+        value: int | float = float(text) if "." in text else int(text)
+        return n.Literal(-value, span=self._span(first, last))
+
+    def true(self, children: list[Any], first: int, last: int) -> n.Literal:
+        return n.Literal(True, span=self._span(first, last))
+
+    def false(self, children: list[Any], first: int, last: int) -> n.Literal:
+        return n.Literal(False, span=self._span(first, last))
+
+    def list_literal(self, children: list[n.Literal], first: int, last: int) -> n.ListLiteral:
+        return n.ListLiteral(tuple(children), span=self._span(first, last))
+
+    # expressions
+    def or_(self, children: list[n.Expr], first: int, last: int) -> n.Or:
+        return n.Or(_flatten(n.Or, children), span=self._span(first, last))
+
+    def and_(self, children: list[n.Expr], first: int, last: int) -> n.And:
+        return n.And(_flatten(n.And, children), span=self._span(first, last))
+
+    def not_(self, children: list[n.Expr], first: int, last: int) -> n.Not:
+        return n.Not(children[0], span=self._span(first, last))
+
+    def any_(self, children: list[Any], first: int, last: int) -> n.Quantifier:
+        variable, source, body = children
+        return n.Quantifier("any", self._texts[variable], source, body, span=self._span(first, last))
+
+    def all_(self, children: list[Any], first: int, last: int) -> n.Quantifier:
+        variable, source, body = children
+        return n.Quantifier("all", self._texts[variable], source, body, span=self._span(first, last))
+
+    def compare(self, children: list[Any], first: int, last: int) -> n.Compare:
+        left, op, right = children
+        return n.Compare(cast(n.CompareOp, self._texts[op]), left, right, span=self._span(first, last))
+
+    def member(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
+        return n.Compare("in", children[0], children[1], span=self._span(first, last))
+
+    def not_member(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
+        return n.Compare("not in", children[0], children[1], span=self._span(first, last))
+
+    def contains(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
+        return n.Compare("contains", children[0], children[1], span=self._span(first, last))
+
+    def is_missing(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
+        return n.IsTest(children[0], "missing", span=self._span(first, last))
+
+    def is_present(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
+        return n.IsTest(children[0], "present", span=self._span(first, last))
+
+    def is_empty(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
+        return n.IsTest(children[0], "empty", span=self._span(first, last))
+
+    def is_not_empty(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
+        return n.IsTest(children[0], "not empty", span=self._span(first, last))
+
+    def path(self, children: list[Any], first: int, last: int) -> n.Expr:
+        head, *rest = children
+        expr: n.Expr = head
+        for token in rest:
+            # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
+            start = expr.span
+            end = self._span(token, token)
+            expr = n.Attribute(
+                expr,
+                self._texts[token],
+                span=Span(
+                    self._file, start.line, start.column, end.end_line, end.end_column, start.start, end.end
+                ),
+            )
+        return expr
+
+    def name(self, children: list[int], first: int, last: int) -> n.Name:
+        return n.Name(self._texts[children[0]], span=self._span(first, last))
+
+    def call(self, children: list[Any], first: int, last: int) -> n.Call:
+        function, *args = children
+        return n.Call(self._texts[function], tuple(args), span=self._span(first, last))

@@ -1,0 +1,247 @@
+"""What every checker pass shares: the ruleset, its symbols, the event type, limits, and helpers.
+
+The helpers are here so each pass reads as the rule it enforces: where the expressions of a ruleset are
+(`Site`), which quantifier variables are in scope at each node (`scoped`), how to point at part of a node
+(`segment_span`, `word_span`), and how to suggest a name (`did_you_mean`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from pydantic import BaseModel
+
+from ruleward.dsl import nodes as n
+from ruleward.dsl import types as t
+from ruleward.dsl.diagnostics import Diagnostic
+from ruleward.dsl.source import SourceFile, Span
+from ruleward.dsl.symbols import Symbols
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Sizes past which a ruleset is refused: they keep compile time and memory bounded."""
+
+    max_rules: int = 10_000
+    max_list_items: int = 10_000
+
+
+DEFAULT_LIMITS = Limits()
+
+# a declaration that holds expressions, and the clause that holds each one
+Owner = n.Condition | n.Rule | n.Invariant
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One expression of the ruleset: a condition's body, a rule's `when`/`unless`, an invariant's
+    `when`/`always`."""
+
+    owner: Owner
+    clause: str
+    expr: n.Expr
+
+    @property
+    def in_always(self) -> bool:
+        return self.clause == "always"
+
+    @property
+    def owner_kind(self) -> str:
+        return {n.Condition: "condition", n.Rule: "rule", n.Invariant: "invariant"}[type(self.owner)]
+
+
+@dataclass
+class Context:
+    ruleset: n.Ruleset
+    symbols: Symbols
+    schema: type[BaseModel]
+    sources: dict[str, SourceFile]
+    limits: Limits = DEFAULT_LIMITS
+    # every file parsed: without that, a name may be declared in the file that failed, so checks that
+    # need the whole ruleset (undefined and unused names, the header) stay quiet
+    complete: bool = True
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _nodes: dict[int, list[tuple[n.Expr, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+
+    def emit(self, diagnostic: Diagnostic, *notes: str) -> None:
+        if notes:
+            diagnostic = Diagnostic(
+                diagnostic.code,
+                diagnostic.severity,
+                diagnostic.message,
+                diagnostic.span,
+                diagnostic.hint,
+                (*diagnostic.notes, *notes),
+            )
+        self.diagnostics.append(diagnostic)
+
+    @cached_property
+    def event(self) -> t.ObjectType:
+        return t.from_model(self.schema)
+
+    @cached_property
+    def declared(self) -> frozenset[str]:
+        """The names of constants, lists, conditions and rules."""
+        return frozenset(self.symbols.declared_names())
+
+    @cached_property
+    def decision(self) -> t.ObjectType:
+        return t.decision_type(self.symbols.rules)
+
+    @cached_property
+    def sites(self) -> list[Site]:
+        out: list[Site] = []
+        for declaration in self.ruleset.declarations():
+            if isinstance(declaration, n.Condition):
+                out.append(Site(declaration, "condition", declaration.expr))
+            elif isinstance(declaration, n.Rule):
+                if declaration.when is not None:
+                    out.append(Site(declaration, "when", declaration.when))
+                if declaration.unless is not None:
+                    out.append(Site(declaration, "unless", declaration.unless))
+            elif isinstance(declaration, n.Invariant):
+                if declaration.when is not None:
+                    out.append(Site(declaration, "when", declaration.when))
+                if declaration.always is not None:
+                    out.append(Site(declaration, "always", declaration.always))
+        return out
+
+    @cached_property
+    def rule_actions(self) -> list[tuple[n.Rule | n.Header, tuple[n.Action, ...]]]:
+        out: list[tuple[n.Rule | n.Header, tuple[n.Action, ...]]] = []
+        for declaration in self.ruleset.declarations():
+            if isinstance(declaration, n.Header) and declaration.fallback is not None:
+                out.append((declaration, declaration.fallback))
+            elif isinstance(declaration, n.Rule):
+                out.append((declaration, declaration.actions))
+        return out
+
+    def nodes(self, site: Site) -> list[tuple[n.Expr, tuple[str, ...]]]:
+        """`scoped(site.expr)`, computed once: most passes walk every site."""
+        found = self._nodes.get(id(site))
+        if found is None:
+            found = self._nodes[id(site)] = list(scoped(site.expr))
+        return found
+
+    # ---- source text ------------------------------------------------------------------------------------
+
+    def text(self, span: Span, limit: int = 48) -> str:
+        """The source text of `span` on one line, shortened for a message."""
+        source = self.sources.get(span.file)
+        if source is None or span.end <= span.start:
+            return ""
+        shown = " ".join(source.text[span.start : span.end].split())
+        return shown if len(shown) <= limit else shown[: limit - 3].rstrip() + "..."
+
+    def word_span(self, within: Span, word: str, skip: int = 0) -> Span:
+        """The span of the first whole `word` in `within`, after `skip` characters (else `within`)."""
+        source = self.sources.get(within.file)
+        if source is None:
+            return within
+        pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])")
+        found = pattern.search(source.text, within.start + skip, max(within.end, within.start + skip))
+        return source.span_at(found.start(), len(word)) if found else within
+
+
+def segment_span(attribute: n.Attribute) -> Span:
+    """The span of the last name of a path (`bnak` in `match.bnak`): the parser grows a path's span to
+    end on it."""
+    s = attribute.span
+    width = len(attribute.name)
+    if s.end - s.start < width or s.end_column - width < 1:
+        return s
+    return Span(s.file, s.end_line, s.end_column - width, s.end_line, s.end_column, s.end - width, s.end)
+
+
+def name_span(node: n.Node, name: str) -> Span:
+    """The span of `name` at the start of `node` (an action's or argument's name)."""
+    s = node.span
+    width = len(name)
+    if s.start == s.end:
+        return s
+    return Span(s.file, s.line, s.column, s.line, s.column + width, s.start, s.start + width)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    return _closest(name, tuple(dict.fromkeys(c for c in candidates if c != name)))
+
+
+@lru_cache(maxsize=1024)
+def _closest(name: str, pool: tuple[str, ...]) -> str | None:
+    # cached: a ruleset with one misspelling repeated a thousand times asks the same question each time
+    lowered = {c.lower(): c for c in pool}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    # a similarity of 0.6 needs lengths within a factor of 1/3 of each other; skipping the others keeps a
+    # pool of thousands of names cheap
+    close_in_length = [c for c in pool if 3 * len(c) >= len(name) and len(c) <= 3 * len(name)]
+    found = difflib.get_close_matches(name, close_in_length, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def suggestion(name: str, candidates: Iterable[str], otherwise: str | None = None) -> str | None:
+    """`did you mean `x`?`, or `otherwise` when nothing is close."""
+    close = did_you_mean(name, candidates)
+    return f"did you mean `{close}`?" if close else otherwise
+
+
+def listing(names: Iterable[str], limit: int = 8) -> str:
+    shown = [f"`{x}`" for x in names]
+    if len(shown) > limit:
+        shown = [*shown[:limit], "..."]
+    return ", ".join(shown)
+
+
+def where(span: Span) -> str:
+    return f"{span.file}:{span.line}:{span.column}"
+
+
+def scoped(expr: n.Expr, outer: tuple[str, ...] = ()) -> Iterator[tuple[n.Expr, tuple[str, ...]]]:
+    """Every expression node under `expr` with the quantifier variables in scope there, innermost last.
+
+    A quantifier's source is read in the enclosing scope; its body sees the variable too.
+    """
+    stack: list[tuple[n.Expr, tuple[str, ...]]] = [(expr, outer)]
+    while stack:
+        node, scope = stack.pop()
+        yield node, scope
+        if isinstance(node, n.Quantifier):
+            stack.append((node.body, (*scope, node.variable)))
+            stack.append((node.source, scope))
+        elif isinstance(node, n.And | n.Or):
+            stack.extend((o, scope) for o in reversed(node.operands))
+        elif isinstance(node, n.Not):
+            stack.append((node.operand, scope))
+        elif isinstance(node, n.Compare):
+            stack.append((node.right, scope))
+            stack.append((node.left, scope))
+        elif isinstance(node, n.IsTest):
+            stack.append((node.operand, scope))
+        elif isinstance(node, n.Attribute):
+            stack.append((node.value, scope))
+        elif isinstance(node, n.Call):
+            stack.extend((a, scope) for a in reversed(node.args))
+        elif isinstance(node, n.ListLiteral):
+            stack.extend((i, scope) for i in reversed(node.items))
+
+
+def path_root(expr: n.Expr) -> tuple[n.Expr, list[n.Attribute]]:
+    """`a.b.c` as its root (`a`) and the attribute steps from the root out, without recursion."""
+    steps: list[n.Attribute] = []
+    while isinstance(expr, n.Attribute):
+        steps.append(expr)
+        expr = expr.value
+    steps.reverse()
+    return expr, steps
+
+
+def path_text(expr: n.Expr) -> str | None:
+    """`a.b.c` for a path, None for anything else."""
+    root, steps = path_root(expr)
+    if not isinstance(root, n.Name):
+        return None
+    return ".".join([root.name, *(s.name for s in steps)])

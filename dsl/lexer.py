@@ -1,0 +1,408 @@
+"""The fast path from text to AST: one regex for all tokens, fed straight into lark's LALR tables.
+
+lark stays the authority on the language. It compiles grammar.lark (strict, conflict-free) into terminal
+definitions and LALR(1) tables, and its own parser (`parser._lark()`) reports every syntax error. What cost
+seconds on a 1000-rule file was lark's generic machinery around those tables: a lexer object consulted per
+token, a tree node per rule, positions propagated through every node, then a second pass over the tree.
+`parse` runs the same tables in one loop: a master regex that tries the terminals in the order lark's lexer
+does, a reducer per grammar rule that builds the AST value at once, and per stack slot the index of its
+first token, so a rule's span runs from that token to the last one read, as lark's `propagate_positions`
+would have it.
+
+Tokens: the master regex reads what lark's root lexer reads. lark's contextual lexer only looks at the
+terminals the parser can take next, so it reads a keyword as a name where no keyword fits (`m.owner`,
+`tier: ...`); `parse` does the same. Where the regex's token does not fit at all (`==` where only `=` fits,
+a keyword glued to a word), it asks lark's contextual lexer for that one token.
+
+`parse` raises `Bail` on any syntax error, and when the parse stack grows deep enough that the nesting
+limit might apply: the caller then asks lark, whose diagnostics stay the only ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters
+from lark.grammar import Rule
+from lark.lexer import ContextualLexer, LexerThread, PatternRE, PatternStr, TerminalDef
+from lark.parsers.lalr_analysis import Shift
+
+# A handler gets the children lark would keep for one rule (AST values, or token indices for tokens) and
+# the indices of the rule's first and last tokens, and returns the rule's value. A reducer is the same for
+# all of a rule's children; a gather picks the kept ones.
+Handler = Callable[[Sequence[Any], int, int], Any]
+Reducer = Callable[[Any, int, int], Any]
+Gather = Callable[[list[Any]], Sequence[Any]]
+
+# Past this many stack slots the caller has lark check the nesting depth. A slot stands for at most a few
+# tree levels (the deepest climb without a new slot is `or` over `and` over a comparison whose operand
+# opens `(`), so below this the tree stays far inside parser.MAX_DEPTH.
+MAX_STACK = 40
+
+_UNLEXABLE = "unlexable"  # the master regex's last resort: a character that starts no terminal
+_BLANKS = " \t\f\r"  # what may follow a token on its line without being a token
+
+
+class Bail(Exception):
+    """The fast path cannot vouch for this input: lark must look at it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleShape:
+    """How lark's tree builder shapes one grammar rule, read from lark's compiled rule."""
+
+    name: str  # the rule's alias or name: what its tree node is called
+    origin: str  # the nonterminal it reduces to (for the goto table)
+    size: int  # how many stack slots it pops
+    keep: tuple[int, ...]  # the children lark keeps (anonymous tokens such as `(` are dropped)
+    splice: tuple[bool, ...]  # per kept child: a `_helper` list whose items join this rule's children
+    inline: bool  # a `?rule` with one kept child: that child itself, no node of its own
+    helper: bool  # a `_helper` rule (from `x*`, `x+`, ...): its kept children join its parent's
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    pattern: re.Pattern[str]
+    ignore: frozenset[str]
+    comment: str  # the ignored terminal whose text is kept
+    absorber: str  # the terminal that also matches every keyword (NAME)
+    keywords: dict[str, str]  # keyword text -> terminal, e.g. "and" -> "AND"
+    actions: list[dict[str, int]]  # per state, per terminal: >= 0 shift to that state, < 0 reduce rule ~n
+    gotos: list[dict[str, int]]  # per state, per nonterminal: the state after reducing to it
+    start: int
+    end: int
+    rules: tuple[RuleShape, ...]
+    contextual: ContextualLexer  # lark's own lexer, asked where the master regex's token does not fit
+    # (state below, state on top, token) -> (state on top, next action) after one-child reductions
+    passes: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Tokens:
+    """The tokens read, as parallel lists (a token's index is its position in them), and the comments."""
+
+    kinds: list[str]
+    texts: list[str]
+    starts: list[int]
+    lines: list[int]
+    columns: list[int]
+    comments: list[tuple[str, int, int, int]]  # text, start offset, line, column
+
+    @classmethod
+    def empty(cls) -> Tokens:
+        return cls([], [], [], [], [], [])
+
+
+def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
+    """Read lark's compiled terminals and LALR tables for `parse`; `lark` must use the contextual lexer."""
+    # lark's lexer tries terminals in this order, and Python's regex alternation takes the first that matches
+    terminals = sorted(
+        lark.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+    )
+    absorbed = _absorbed_keywords(terminals)
+    absorbers = set(absorbed.values())
+    if len(absorbers) != 1:
+        raise ValueError(f"expected one terminal to match names and keywords, found {sorted(absorbers)}")
+    alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in absorbed]
+    tokens = "|".join([*alternatives, f"(?P<{_UNLEXABLE}>(?s:.))"])
+    ignore = frozenset(str(name) for name in lark.ignore_tokens)
+    # blanks after a token are read with it, which halves the matches; lark ignores them, on their own
+    for blank in _BLANKS:
+        match = re.match(tokens, blank)
+        if match is None or match.lastgroup not in ignore or match.group() != blank:
+            raise ValueError(f"the grammar does not ignore {blank!r}")
+    pattern = re.compile(f"(?:{tokens})[{re.escape(_BLANKS)}]*")
+
+    contextual = lark.parser.lexer
+    if not isinstance(contextual, ContextualLexer):
+        raise TypeError("the fast path follows lark's contextual lexer")
+    parse_table = lark.parser.parser._parse_table
+    terminal_names = {t.name for t in terminals} | {"$END"}
+    rule_index = {rule: i for i, rule in enumerate(lark.rules)}
+    count = max(parse_table.states) + 1
+    actions: list[dict[str, int]] = [{} for _ in range(count)]
+    gotos: list[dict[str, int]] = [{} for _ in range(count)]
+    for state, row in parse_table.states.items():
+        for symbol, (action, arg) in row.items():
+            if symbol not in terminal_names:
+                gotos[state][str(symbol)] = arg
+            elif action is Shift:
+                actions[state][str(symbol)] = arg
+            else:
+                actions[state][str(symbol)] = ~rule_index[arg]
+    return Tables(
+        pattern=pattern,
+        ignore=ignore,
+        comment=comment,
+        absorber=str(absorbers.pop()),
+        keywords={str(t.pattern.value): str(t.name) for t in terminals if t.name in absorbed},
+        actions=actions,
+        gotos=gotos,
+        start=parse_table.start_states["start"],
+        end=parse_table.end_states["start"],
+        rules=tuple(_shape(rule) for rule in lark.rules),
+        contextual=contextual,
+    )
+
+
+def _absorbed_keywords(terminals: Sequence[TerminalDef]) -> dict[str, str]:
+    """Keywords that a regex terminal also matches in full, each to that terminal (lark's "unless" rule)."""
+    absorbed: dict[str, str] = {}
+    for regex in terminals:
+        if not isinstance(regex.pattern, PatternRE):
+            continue
+        for word in terminals:
+            if not isinstance(word.pattern, PatternStr) or word.priority != regex.priority:
+                continue
+            match = re.match(regex.pattern.to_regexp(), word.pattern.value)
+            if match and match.group(0) == word.pattern.value:
+                if not word.pattern.flags <= regex.pattern.flags or word.name in absorbed:
+                    raise ValueError(f"keyword {word.name} is matched in a way the fast path does not follow")
+                absorbed[word.name] = regex.name
+    return absorbed
+
+
+def _shape(rule: Rule) -> RuleShape:
+    keep_all = bool(rule.options.keep_all_tokens)
+    kept = [
+        (i, not symbol.is_term and symbol.name.startswith("_"))
+        for i, symbol in enumerate(rule.expansion)
+        if keep_all or not (symbol.is_term and symbol.filter_out)
+    ]
+    splice = tuple(s for _, s in kept)
+    # with maybe_placeholders an optional part left out still counts as a child, so such a rule keeps its node
+    placeholders = any(rule.options.empty_indices or ())
+    # lark's names may be its Token class, a str whose == runs in Python: keep plain strings
+    return RuleShape(
+        name=str(rule.alias or rule.origin.name),
+        origin=str(rule.origin.name),
+        size=len(rule.expansion),
+        keep=tuple(i for i, _ in kept),
+        splice=splice,
+        inline=bool(rule.options.expand1) and not rule.alias and splice == (False,) and not placeholders,
+        helper=rule.origin.name.startswith("_"),
+    )
+
+
+def reducers(
+    tables: Tables, handlers: Mapping[str, Handler]
+) -> tuple[list[Reducer | None], list[Gather | None]]:
+    """Per grammar rule: what makes its value from its children, and which children lark would keep.
+
+    A tree rule's handler (named as lark names the rule's node) gets the kept children; a `_helper` rule
+    makes the list its parent splices in; a `?rule` passes its one kept child through (`None`: as is).
+    """
+    out: list[Reducer | None] = []
+    gathers: list[Gather | None] = []
+    for shape in tables.rules:
+        keep, splice = shape.keep, shape.splice
+        gather: Gather | None = None
+        reducer: Reducer | None
+        if shape.inline:
+            only = keep[0]
+            reducer = None if shape.size == 1 else (lambda children, first, last, only=only: children[only])
+        elif shape.helper:
+            reducer = _helper(keep, splice)
+        else:
+            if shape.name not in handlers:
+                raise AssertionError(f"no AST rule for {shape.name}")
+            reducer = handlers[shape.name]
+            gather = _gather(keep, splice, shape.size)
+        out.append(reducer)
+        gathers.append(gather)
+    return out, gathers
+
+
+def _gather(keep: tuple[int, ...], splice: tuple[bool, ...], size: int) -> Gather | None:
+    if any(splice):
+        return lambda children: _kept(children, keep, splice)
+    if keep == tuple(range(size)):
+        return None  # lark keeps every child
+    if not keep:
+        return itemgetter(slice(0, 0))
+    if keep == tuple(range(keep[0], keep[-1] + 1)):
+        return itemgetter(slice(keep[0], keep[-1] + 1))  # a list
+    return itemgetter(*keep)  # a tuple (two or more children, since one would be contiguous)
+
+
+def _helper(keep: tuple[int, ...], splice: tuple[bool, ...]) -> Reducer:
+    if splice == (False,):
+        only = keep[0]
+        return lambda children, first, last: [children[only]]
+    if splice == (True, False):
+        # `_x: item | _x "," item`: the list so far is used once, by this rule, so it may grow in place
+        head, item = keep
+
+        def extend(children: list[Any], first: int, last: int) -> list[Any]:
+            out: list[Any] = children[head]
+            out.append(children[item])
+            return out
+
+        return extend
+    return lambda children, first, last: _kept(children, keep, splice)
+
+
+def _kept(children: Sequence[Any], keep: tuple[int, ...], splice: tuple[bool, ...]) -> list[Any]:
+    out: list[Any] = []
+    for i, spliced in zip(keep, splice, strict=True):
+        if spliced:
+            out.extend(children[i])
+        else:
+            out.append(children[i])
+    return out
+
+
+def parse(
+    tables: Tables,
+    text: str,
+    tokens: Tokens,
+    rules: tuple[list[Reducer | None], list[Gather | None]],
+    max_stack: int | None,
+) -> Any:
+    """Run the LALR tables over `text` with `rules` (from `reducers`), filling `tokens`.
+
+    Raises `Bail` on a syntax error, and when the stack holds more than `max_stack` slots.
+    """
+    reducers, gathers = rules
+    actions = tables.actions
+    gotos = tables.gotos
+    passes = tables.passes
+    sizes = [rule.size for rule in tables.rules]
+    origins = [rule.origin for rule in tables.rules]
+    keywords = tables.keywords
+    absorber = tables.absorber
+    ignore = tables.ignore
+    comment = tables.comment
+    limit = max_stack if max_stack is not None else len(text) + 2
+    kinds = tokens.kinds.append
+    texts = tokens.texts.append
+    starts = tokens.starts.append
+    lines = tokens.lines.append
+    columns = tokens.columns.append
+
+    state_stack = [tables.start]
+    value_stack: list[Any] = []
+    first_stack: list[int] = []  # per slot: the index of its first token
+    line = 1
+    line_start = 0
+    index = 0  # of the token being read; all before it are on the stack
+    resume: int | None = 0
+    while resume is not None:
+        offset, resume = resume, None
+        for match in tables.pattern.finditer(text, offset):
+            kind = match.lastgroup or _UNLEXABLE
+            value = match.group(kind)
+            if kind in ignore:
+                if kind == comment:
+                    start = match.start()
+                    tokens.comments.append((value, start, line, start - line_start + 1))
+                elif "\n" in value:
+                    line += value.count("\n")
+                    line_start = match.start() + value.rindex("\n") + 1
+                continue
+            start = match.start()
+            row = actions[state_stack[-1]]
+            if kind == absorber:
+                # lark's contextual lexer reads a keyword as a name where the parser cannot take the keyword
+                keyword = keywords.get(value)
+                if keyword is not None and keyword in row:
+                    kind = keyword
+            action = row.get(kind)
+            if action is None:
+                kind, value = _relex(tables, text, state_stack[-1], start, line, start - line_start + 1)
+                action = row[kind]
+                resume = start + len(value)
+            if "\n" in value:
+                raise Bail(f"a token spanning lines at offset {start}")
+            kinds(kind)
+            texts(value)
+            starts(start)
+            lines(line)
+            columns(start - line_start + 1)
+            while action < 0:
+                rule = ~action
+                reducer = reducers[rule]
+                if reducer is None:
+                    # one-child `?rule`s: the slot keeps its value and first token, only its state changes;
+                    # where a chain of them leads depends on the states below and on top, and on the token
+                    key = (state_stack[-2], state_stack[-1], kind)
+                    hop = passes.get(key)
+                    if hop is None:
+                        hop = passes[key] = _pass(tables, reducers, key)
+                    state_stack[-1], action = hop
+                else:
+                    size = sizes[rule]
+                    if size:
+                        first = first_stack[-size]
+                        children = value_stack[-size:]
+                        del state_stack[-size:], value_stack[-size:], first_stack[-size:]
+                    else:
+                        first = index
+                        children = []
+                    gather = gathers[rule]
+                    value_stack.append(
+                        reducer(children if gather is None else gather(children), first, index - 1)
+                    )
+                    first_stack.append(first)
+                    state_stack.append(gotos[state_stack[-1]][origins[rule]])
+                    action = actions[state_stack[-1]].get(kind)
+                if action is None:
+                    raise Bail(f"unexpected {kind} at offset {start}")
+            state_stack.append(action)
+            value_stack.append(index)
+            first_stack.append(index)
+            index += 1
+            if len(state_stack) > limit:
+                raise Bail("deep nesting")
+            if resume is not None:
+                break  # the token was shorter than the regex's: read on from its end
+    while True:
+        action = actions[state_stack[-1]].get("$END")
+        if action is None or action >= 0:
+            raise Bail("unexpected end of file")
+        rule = ~action
+        size = sizes[rule]
+        first = first_stack[-size] if size else index
+        children = value_stack[-size:] if size else []
+        if size:
+            del state_stack[-size:], value_stack[-size:], first_stack[-size:]
+        reducer, gather = reducers[rule], gathers[rule]
+        if reducer is None:
+            value_stack.append(children[0])
+        else:
+            value_stack.append(reducer(children if gather is None else gather(children), first, index - 1))
+        first_stack.append(first)
+        state_stack.append(gotos[state_stack[-1]][origins[rule]])
+        if state_stack[-1] == tables.end:
+            return value_stack[-1]
+
+
+def _pass(
+    tables: Tables, reducers: Sequence[Reducer | None], key: tuple[int, int, str]
+) -> tuple[int, int | None]:
+    """Follow one-child reductions from state `top` over state `below` on token `kind`."""
+    below, top, kind = key
+    action = tables.actions[top].get(kind)
+    while action is not None and action < 0 and reducers[~action] is None:
+        top = tables.gotos[below][tables.rules[~action].origin]
+        action = tables.actions[top].get(kind)
+    return top, action
+
+
+def _relex(tables: Tables, text: str, state: int, start: int, line: int, column: int) -> tuple[str, str]:
+    """The token lark's contextual lexer reads at `start` in parser state `state`."""
+    lexer_state = LexerThread.from_text(tables.contextual, text).state
+    assert lexer_state is not None
+    counter = lexer_state.line_ctr
+    counter.char_pos, counter.line, counter.column = start, line, column
+    counter.line_start_pos = start - column + 1
+    try:
+        token = tables.contextual.lexers[state].next_token(lexer_state)
+    except (UnexpectedCharacters, EOFError):
+        raise Bail(f"unexpected character at offset {start}") from None
+    return token.type, str(token.value)

@@ -1,0 +1,632 @@
+"""The compiler: a whole ruleset to one Python function, compiled once, evaluated per event.
+
+The generated function `_evaluate(ev)` takes the event as a dict and returns `(fired, errors)`: a bit mask
+of the rules that fired and a list of `(rule index, "when" | "unless" | EvalFailure)`. It runs in a fresh
+namespace holding only the runtime helpers (`__builtins__` is empty), so nothing a ruleset says can reach
+Python: user text enters the code only as `repr` literals, and every name in it is one we made up
+(`_r3` for a rule, `_c1` for a condition, `_f0` for an event field, `_v2` for a quantifier variable).
+
+Design, for speed and for exact semantics (runtime.py and the brief's Semantics section):
+
+- straight-line code: each condition and rule is computed once, in dependency order, into a local; a
+  reference is a local read. Conditions no rule needs are not computed at all.
+- each expression compiles to statements that leave a truth value in a temporary. `and`/`or` short-circuit
+  with flat guards (`if _t1: _t1 = <next>`), quantifiers are `for` loops with `break`.
+- three-valued code only where a value can be unknown, decided statically: a path through a signal, a
+  call reading one, or a reference to a condition or rule that can be unknown. Everything else is plain
+  two-valued Python. A missing signal reads as the `_U` sentinel; `None` is an absent value.
+- common cases are inlined (a string compared with a literal, a field read from a dict, a number ordered
+  against a constant); anything else calls the runtime function that defines the semantics.
+- every comparison-level expression starts its own line, and `sites` maps lines back to its span, so
+  an exception names the expression and its place in the ruleset (`_fail` reads the traceback's line).
+- each rule sits in its own `try`: one rule failing on bad data records an error and the fallback
+  applies; the other rules are still decided.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ruleward.dsl import nodes as n
+from ruleward.dsl.checker import CheckedRuleset
+from ruleward.dsl.source import Span
+from ruleward.engine import runtime as rt
+from ruleward.engine.ruleset import CANNOT_COMPILE, Plan, RulePlan, RulesetError, Shape, nowhere
+
+RunResult = tuple[int, list[tuple[int, object]]]
+Site = tuple[Span | None, str]
+Scope = dict[str, tuple[str, Shape]]  # quantifier variable -> (local, shape of its items)
+
+FUNCTION_NAME = "_evaluate"
+_BODY_INDENT = 1
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    source: str
+    sites: dict[int, Site]  # generated line (1-based) -> the expression it evaluates
+    constants: dict[str, object]  # the frozensets, lists and defaults the code refers to
+
+
+class CompiledRuleset:
+    """A ruleset compiled to Python: `run(event_dict)` gives `(fired mask, raw errors)`."""
+
+    def __init__(self, plan: Plan, code: GeneratedCode, function: Callable[[dict[str, object]], RunResult]):
+        self.plan = plan
+        self.code = code
+        self.run = function
+
+    @property
+    def source(self) -> str:
+        return self.code.source
+
+
+def compile_ruleset(checked: CheckedRuleset, digest: str | None = None) -> CompiledRuleset:
+    return compile_plan(Plan.build(checked, digest))
+
+
+def compile_plan(plan: Plan) -> CompiledRuleset:
+    try:
+        code = generate(plan)
+        compiled = compile(code.source, f"<ruleward {plan.info.name}>", "exec")
+    except (RecursionError, SyntaxError, MemoryError, ValueError) as error:
+        detail = error.msg if isinstance(error, SyntaxError) else type(error).__name__
+        raise RulesetError(
+            [
+                CANNOT_COMPILE.at(
+                    nowhere(plan.checked),
+                    f"the ruleset is too complex to compile ({detail})",
+                    "name deeply nested parts of conditions with `condition` declarations",
+                )
+            ],
+            plan.texts,
+        ) from None
+    namespace: dict[str, object] = {"__builtins__": {}, **_helpers(), **code.constants}
+    namespace["_fail"] = _failer(code.sites)
+    exec(compiled, namespace)  # the namespace holds only the helpers: the code cannot reach builtins
+    function = namespace[FUNCTION_NAME]
+    return CompiledRuleset(plan, code, function)  # type: ignore[arg-type]
+
+
+def _helpers() -> dict[str, object]:
+    return {
+        "_dict": dict,
+        "_list": list,
+        "_str": str,
+        "_int": int,
+        "_float": float,
+        "_Exception": Exception,
+        "_U": rt.UNKNOWN,
+        "_NY": rt.NOT_YET,
+        "_get": rt.get_field,
+        "_truth": rt.truth,
+        "_iter": rt.iterate,
+        "_eq": rt.equal,
+        "_order": rt.order,
+        "_member": rt.member,
+        "_is_empty": rt.is_empty,
+        "_count": rt.count,
+        "_max_score": rt.max_score,
+        "_scores": rt.score_table,
+        "_TypeError": TypeError,
+    }
+
+
+def _failer(sites: Mapping[int, Site]) -> Callable[[BaseException], rt.EvalFailure]:
+    def fail(error: BaseException) -> rt.EvalFailure:
+        if isinstance(error, rt.EvalFailure):
+            return error.with_traceback(None)
+        tb = error.__traceback__
+        span, text = sites.get(tb.tb_lineno, (None, "expression")) if tb is not None else (None, "expression")
+        return rt.failure(span, text, error)
+
+    return fail
+
+
+def generate(plan: Plan) -> GeneratedCode:
+    return _Generator(plan).generate()
+
+
+# ---- code generation --------------------------------------------------------------------------------------
+
+
+class _Generator:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.symbols = plan.symbols
+        self.signals = plan.schema.signals
+        self.lines: list[tuple[int, str, Site | None]] = []
+        self.indent = _BODY_INDENT
+        self.site: Site | None = None
+        self.temps = 0
+        self.variables = 0
+        self.constants: dict[str, object] = {}
+        self.constant_names: dict[tuple[str, str], str] = {}
+        self.fields: dict[str, str] = {}
+        self.field_lines: list[str] = []
+        self.memos: dict[str, str] = {}
+        self.unknown_names: dict[str, bool] = {}
+        conditions = [name for kind, name in plan.order if kind == "condition"]
+        self.condition_locals = {name: f"_c{i}" for i, name in enumerate(conditions)}
+        self.rule_locals = {rule.name: f"_r{rule.index}" for rule in plan.rules}
+
+    # -- output --
+
+    def emit(self, text: str) -> None:
+        self.lines.append((self.indent, text, self.site))
+
+    @contextmanager
+    def block(self) -> Iterator[None]:
+        self.indent += 1
+        try:
+            yield
+        finally:
+            self.indent -= 1
+
+    @contextmanager
+    def at(self, node: n.Node) -> Iterator[None]:
+        saved = self.site
+        self.site = (node.span, rt.snippet(node.span, self.plan.texts))
+        try:
+            yield
+        finally:
+            self.site = saved
+
+    def tmp(self) -> str:
+        self.temps += 1
+        return f"_t{self.temps}"
+
+    def assign(self, expr: str) -> str:
+        name = self.tmp()
+        self.emit(f"{name} = {expr}")
+        return name
+
+    def bind(self, expr: str) -> str:
+        """`expr` as something cheap to evaluate twice: itself if a name or literal, else a temporary."""
+        return expr if _is_simple(expr) else self.assign(expr)
+
+    def constant(self, prefix: str, value: object) -> str:
+        key = (prefix, repr(value))
+        name = self.constant_names.get(key)
+        if name is None:
+            name = f"_{prefix}{len(self.constant_names)}"
+            self.constant_names[key] = name
+            self.constants[name] = value
+        return name
+
+    def literal(self, value: object) -> str:
+        if isinstance(value, list | dict):
+            return self.constant("D", value)
+        return repr(value)
+
+    # -- the whole function --
+
+    def generate(self) -> GeneratedCode:
+        for kind, name in self.plan.order:
+            if kind == "condition":
+                self.condition(self.plan.conditions[name])
+            else:
+                self.rule(self.plan.rules[self.plan.rule_index[name]])
+        header = [
+            f"# ruleward: ruleset {self.plan.info.name!r} version {self.plan.info.version!r}; generated, do not edit",
+            f"def {FUNCTION_NAME}(ev):",
+            "    _fired = 0",
+            "    _errs = []",
+            *(f"    {line}" for line in self.field_lines),
+            *(f"    {memo} = _NY" for memo in ["_ms", *self.memos.values()] if self.memos),
+        ]
+        out = list(header)
+        sites: dict[int, Site] = {}
+        for indent, text, site in self.lines:
+            out.append("    " * indent + text)
+            if site is not None:
+                sites[len(out)] = site
+        out.append("    return _fired, _errs")
+        return GeneratedCode("\n".join(out) + "\n", sites, dict(self.constants))
+
+    def condition(self, condition: n.Condition) -> None:
+        local = self.condition_locals[condition.name]
+        self.emit(f"# condition {condition.name!r}, line {condition.span.line}")
+        self.emit(f"{local}e = None")
+        self.emit("try:")
+        with self.block():
+            value = self.truth(condition.expr, {})
+            self.emit(f"{local} = {value}")
+        self.emit("except _Exception as _e:")
+        with self.block():
+            self.emit(f"{local} = None")
+            self.emit(f"{local}e = _fail(_e)")
+
+    def rule(self, plan_rule: RulePlan) -> None:
+        rule, index, bit = plan_rule.rule, plan_rule.index, 1 << plan_rule.index
+        referenced = rule.name in self.plan.referenced_rules
+        local = self.rule_locals[rule.name]
+        value = local if referenced else "_rv"
+        self.emit(f"# rule {rule.name!r}, line {rule.span.line}")
+        if referenced:
+            self.emit(f"{local}e = None")
+        self.emit("try:")
+        with self.block():
+            when_unknown = rule.when is not None and self.unknown(rule.when, {})
+            when = self.bind(self.truth(rule.when, {})) if rule.when is not None else "True"
+            if rule.unless is None:
+                self.emit(f"{value} = {when}")
+                if when_unknown:
+                    self.emit(f"if {value} is True: _fired |= {bit}")
+                    self.emit(f"elif {value} is None: _errs.append(({index}, 'when'))")
+                else:
+                    self.emit(f"if {value}: _fired |= {bit}")
+            else:
+                self.emit(f"if {when} is False:" if when_unknown else f"if not {when}:")
+                with self.block():
+                    self.emit(f"{value} = False")
+                self.emit("else:")
+                with self.block():
+                    unless_unknown = self.unknown(rule.unless, {})
+                    unless = self.bind(self.truth(rule.unless, {}))
+                    keyword = "if"
+                    if when_unknown:
+                        self.emit(f"if {when} is None:")
+                        with self.block():
+                            self.emit(f"{value} = False if {unless} is True else None")
+                            self.emit(f"_errs.append(({index}, 'when'))")
+                        keyword = "elif"
+                    if unless_unknown:
+                        self.emit(f"{keyword} {unless} is None:")
+                        with self.block():
+                            self.emit(f"{value} = None")
+                            self.emit(f"_errs.append(({index}, 'unless'))")
+                        keyword = "elif"
+                    self.emit(f"{keyword} {unless}:")
+                    with self.block():
+                        self.emit(f"{value} = False")
+                    self.emit("else:")
+                    with self.block():
+                        self.emit(f"{value} = True")
+                        self.emit(f"_fired |= {bit}")
+        self.emit("except _Exception as _e:")
+        with self.block():
+            if referenced:
+                self.emit(f"{local} = None")
+                self.emit(f"{local}e = _fail(_e)")
+                self.emit(f"_errs.append(({index}, {local}e))")
+            else:
+                self.emit(f"_errs.append(({index}, _fail(_e)))")
+
+    # -- static analysis: can this expression be unknown? --
+
+    def unknown(self, expr: n.Expr, scope: Mapping[str, object]) -> bool:
+        if isinstance(expr, n.Literal | n.ListLiteral):
+            return False
+        if isinstance(expr, n.Name):
+            kind = self.symbols.resolve(expr.name, scope)
+            if kind == "condition" or kind == "rule":
+                return self.unknown_name(expr.name)
+            return kind == "field" and expr.name in self.signals
+        if isinstance(expr, n.Attribute):
+            return self.unknown(expr.value, scope)
+        if isinstance(expr, n.Call):
+            reads_signal = expr.function == "max_score" and "classifiers" in self.signals
+            return reads_signal or any(self.unknown(a, scope) for a in expr.args)
+        if isinstance(expr, n.Not):
+            return self.unknown(expr.operand, scope)
+        if isinstance(expr, n.And | n.Or):
+            return any(self.unknown(o, scope) for o in expr.operands)
+        if isinstance(expr, n.Compare):
+            return self.unknown(expr.left, scope) or self.unknown(expr.right, scope)
+        if isinstance(expr, n.IsTest):
+            if expr.test in ("missing", "present") and self.signal_root(expr.operand, scope):
+                return False
+            return self.unknown(expr.operand, scope)
+        if isinstance(expr, n.Quantifier):
+            inner = {**scope, expr.variable: None}
+            return self.unknown(expr.source, scope) or self.unknown(expr.body, inner)
+        return True  # pragma: no cover - every expression kind is above
+
+    def unknown_name(self, name: str) -> bool:
+        found = self.unknown_names.get(name)
+        if found is None:
+            self.unknown_names[name] = False  # a cycle (rejected by the plan) must not recurse forever
+            if name in self.symbols.conditions:
+                found = self.unknown(self.symbols.conditions[name].expr, {})
+            else:
+                rule = self.symbols.rules[name]
+                found = any(self.unknown(e, {}) for e in (rule.when, rule.unless) if e is not None)
+            self.unknown_names[name] = found
+        return found
+
+    def signal_root(self, expr: n.Expr, scope: Mapping[str, object]) -> bool:
+        return (
+            isinstance(expr, n.Name)
+            and self.symbols.resolve(expr.name, scope) == "field"
+            and expr.name in self.signals
+        )
+
+    def static_value(self, expr: n.Expr, scope: Mapping[str, object]) -> tuple[bool, object]:
+        if isinstance(expr, n.Literal):
+            return True, expr.value
+        if isinstance(expr, n.Name) and self.symbols.resolve(expr.name, scope) == "constant":
+            return True, self.plan.constants[expr.name]
+        return False, None
+
+    def literal_set(self, expr: n.Expr, scope: Mapping[str, object]) -> str | None:
+        if isinstance(expr, n.ListLiteral):
+            return self.constant("K", frozenset(i.value for i in expr.items))
+        if isinstance(expr, n.Name) and self.symbols.resolve(expr.name, scope) == "list":
+            return self.constant("K", frozenset(self.plan.lists[expr.name]))
+        return None
+
+    # -- truth values: each returns an expression over locals that cannot raise --
+
+    def truth(self, expr: n.Expr, scope: Scope) -> str:
+        if isinstance(expr, n.And | n.Or):
+            return self.connective(expr, scope)
+        if isinstance(expr, n.Not):
+            operand = self.truth(expr.operand, scope)
+            if self.unknown(expr.operand, scope):
+                operand = self.bind(operand)
+                return f"(None if {operand} is None else not {operand})"
+            return f"(not {operand})"
+        if isinstance(expr, n.Quantifier):
+            return self.quantifier(expr, scope)
+        if isinstance(expr, n.Compare):
+            with self.at(expr):
+                return self.assign(self.compare(expr, scope))
+        if isinstance(expr, n.IsTest):
+            with self.at(expr):
+                return self.assign(self.is_test(expr, scope))
+        if isinstance(expr, n.Name):
+            kind = self.symbols.resolve(expr.name, scope)
+            if kind in ("condition", "rule"):
+                return self.reference(expr.name)
+        if isinstance(expr, n.Literal) and isinstance(expr.value, bool):
+            return repr(expr.value)
+        with self.at(expr):  # a value used as a condition: true, false, absent (false) or an error
+            value = self.assign(self.value(expr, scope)[0])
+            if self.unknown(expr, scope):
+                fix = f"None if {value} is _U else _truth({value})"
+            else:
+                fix = f"_truth({value})"
+            self.emit(f"if {value} is not True and {value} is not False: {value} = {fix}")
+            return value
+
+    def reference(self, name: str) -> str:
+        local = self.condition_locals.get(name) or self.rule_locals[name]
+        self.emit(f"if {local}e is not None: raise {local}e")
+        return local
+
+    def connective(self, expr: n.And | n.Or, scope: Scope) -> str:
+        is_and = isinstance(expr, n.And)
+        stop = "False" if is_and else "True"
+        three_valued = self.unknown(expr, scope)
+        acc = self.tmp()
+        self.emit(f"{acc} = {self.truth(expr.operands[0], scope)}")
+        for operand in expr.operands[1:]:
+            if not three_valued:
+                self.emit(f"if {acc}:" if is_and else f"if not {acc}:")
+                with self.block():
+                    self.emit(f"{acc} = {self.truth(operand, scope)}")
+                continue
+            self.emit(f"if {acc} is not {stop}:")
+            with self.block():
+                value = self.truth(operand, scope)
+                if self.unknown(operand, scope):
+                    value = self.bind(value)
+                    self.emit(f"if {value} is {stop}: {acc} = {stop}")
+                    self.emit(f"elif {value} is None: {acc} = None")
+                else:
+                    self.emit(f"if {'not ' if is_and else ''}{value}: {acc} = {stop}")
+        return acc
+
+    def quantifier(self, expr: n.Quantifier, scope: Scope) -> str:
+        result = self.tmp()
+        with self.at(expr):
+            source_code, shape = self.value(expr.source, scope)
+            source = self.assign(source_code)
+        variable = f"_v{self.variables}"
+        self.variables += 1
+        inner: Scope = {**scope, expr.variable: (variable, shape.element)}
+        unknown_body = self.unknown(expr.body, inner)
+        is_any = expr.kind == "any"
+        found, default = ("True", "False") if is_any else ("False", "True")
+        with self._unless_unknown(source, self.unknown(expr.source, scope), result):
+            with self.at(expr):
+                self.emit(f"if {source}.__class__ is not _list: {source} = _iter({source})")
+            self.emit(f"{result} = {default}")
+            self.emit(f"for {variable} in {source}:")
+            with self.block():
+                body = self.bind(self.truth(expr.body, inner))
+                if unknown_body:
+                    self.emit(f"if {body} is {found}:")
+                elif is_any:
+                    self.emit(f"if {body}:")
+                else:
+                    self.emit(f"if not {body}:")
+                with self.block():
+                    self.emit(f"{result} = {found}")
+                    self.emit("break")
+                if unknown_body:
+                    self.emit(f"if {body} is None: {result} = None")
+        return result
+
+    @contextmanager
+    def _unless_unknown(self, value: str, maybe: bool, result: str) -> Iterator[None]:
+        if not maybe:
+            yield
+            return
+        self.emit(f"if {value} is _U:")
+        with self.block():
+            self.emit(f"{result} = None")
+        self.emit("else:")
+        with self.block():
+            yield
+
+    # -- comparisons: each returns one expression, evaluated on the comparison's own line --
+
+    def operands(self, left: n.Expr, right: n.Expr, scope: Scope, bind: bool) -> tuple[str, str]:
+        """Both sides' code, in source order; bound to names when a caller needs them more than once."""
+        left_code = self.value(left, scope)[0]
+        if bind:
+            left_code = self.bind(left_code)
+        right_code = self.value(right, scope)[0]
+        if bind:
+            right_code = self.bind(right_code)
+        return left_code, right_code
+
+    @staticmethod
+    def guard(unknowns: list[str], expr: str) -> str:
+        if not unknowns:
+            return expr
+        return f"(None if {' or '.join(f'{u} is _U' for u in unknowns)} else {expr})"
+
+    def compare(self, expr: n.Compare, scope: Scope) -> str:
+        left, right, op = expr.left, expr.right, expr.op
+        unknown_left, unknown_right = self.unknown(left, scope), self.unknown(right, scope)
+        if op in ("in", "not in", "contains"):
+            item_node, collection_node = (right, left) if op == "contains" else (left, right)
+            fixed = self.literal_set(collection_node, scope)
+            if fixed is not None:
+                item = self.bind(self.value(item_node, scope)[0])
+                test = f"(({item} in {fixed}) if {item}.__class__ is _str else _member({item}, {fixed}))"
+                unknowns = [item] if self.unknown(item_node, scope) else []
+            else:
+                left_code, right_code = self.operands(left, right, scope, True)
+                item, collection = (right_code, left_code) if op == "contains" else (left_code, right_code)
+                test = f"_member({item}, {collection})"
+                unknowns = [c for c, u in ((left_code, unknown_left), (right_code, unknown_right)) if u]
+            return self.guard(unknowns, f"(not {test})" if op == "not in" else test)
+        static_left, left_value = self.static_value(left, scope)
+        static_right, right_value = self.static_value(right, scope)
+        one_literal = static_left != static_right
+        ordering = op not in ("==", "!=")
+        left_code, right_code = self.operands(left, right, scope, unknown_left or unknown_right or ordering)
+        unknowns = [c for c, u in ((left_code, unknown_left), (right_code, unknown_right)) if u]
+        if not ordering:
+            if one_literal:
+                other, fixed_value = (right_code, left_value) if static_left else (left_code, right_value)
+                test = self.equals_literal(other, fixed_value)
+            else:
+                test = f"_eq({left_code}, {right_code})"
+            return self.guard(unknowns, f"(not {test})" if op == "!=" else test)
+        test = f"_order({op!r}, {left_code}, {right_code})"
+        if one_literal:
+            other, fixed_value = (right_code, left_value) if static_left else (left_code, right_value)
+            fast_type = None
+            if isinstance(fixed_value, int | float) and not isinstance(fixed_value, bool):
+                fast_type = f"({other}.__class__ is _int or {other}.__class__ is _float)"
+            elif isinstance(fixed_value, str):
+                fast_type = f"{other}.__class__ is _str"
+            if fast_type is not None:
+                test = f"(({left_code} {op} {right_code}) if {fast_type} else {test})"
+        return self.guard(unknowns, test)
+
+    def equals_literal(self, other: str, value: object) -> str:
+        if isinstance(value, bool):
+            return f"({other} is {value!r})"
+        if isinstance(value, int | float) and value in (0, 1):
+            return f"_eq({other}, {value!r})"  # Python says True == 1; the language does not
+        return f"({other} == {self.literal(value)})"
+
+    def is_test(self, expr: n.IsTest, scope: Scope) -> str:
+        operand = expr.operand
+        code = self.value(operand, scope)[0]
+        if expr.test in ("missing", "present"):
+            negate = expr.test == "present"
+            if self.signal_root(operand, scope):
+                return f"({code} is {'not ' if negate else ''}_U)"
+            if self.unknown(operand, scope):
+                value = self.bind(code)
+                return f"(None if {value} is _U else {value} is {'not ' if negate else ''}None)"
+            return f"({code} is {'not ' if negate else ''}None)"
+        value = self.bind(code)
+        test = f"((not {value}) if {value}.__class__ is _list else _is_empty({value}))"
+        if expr.test == "not empty":
+            test = f"(not {test})"
+        return self.guard([value] if self.unknown(operand, scope) else [], test)
+
+    # -- values: each returns an expression to embed once in the current line, and its shape --
+
+    def value(self, expr: n.Expr, scope: Scope) -> tuple[str, Shape]:
+        if isinstance(expr, n.Literal):
+            return self.literal(expr.value), Shape()
+        if isinstance(expr, n.ListLiteral):
+            return self.constant("L", [i.value for i in expr.items]), Shape()
+        if isinstance(expr, n.Name):
+            return self.name_value(expr, scope)
+        if isinstance(expr, n.Attribute):
+            base_code, shape = self.value(expr.value, scope)
+            base = self.bind(base_code)
+            facts = self.plan.schema.field(shape, expr.name)
+            default = "" if facts.default is None else f", {self.literal(facts.default)}"
+            key = repr(expr.name)
+            code = f"({base}.get({key}{default}) if {base}.__class__ is _dict else _get({base}, {key}{default}))"
+            return code, facts.shape
+        if isinstance(expr, n.Call):
+            return self.call(expr, scope), Shape()
+        truth = self.truth(expr, scope)  # a condition used as a value: `(a > 1) == true`
+        if self.unknown(expr, scope):
+            truth = self.bind(truth)
+            return f"(_U if {truth} is None else {truth})", Shape()
+        return truth, Shape()
+
+    def name_value(self, expr: n.Name, scope: Scope) -> tuple[str, Shape]:
+        kind = self.symbols.resolve(expr.name, scope)
+        if kind == "variable":
+            return scope[expr.name]
+        if kind == "constant":
+            return self.literal(self.plan.constants[expr.name]), Shape()
+        if kind == "list":
+            return self.constant("L", list(self.plan.lists[expr.name])), Shape()
+        if kind in ("condition", "rule"):
+            local = self.reference(expr.name)
+            if self.unknown_name(expr.name):
+                return f"(_U if {local} is None else {local})", Shape()
+            return local, Shape()
+        return self.field(expr.name), self.plan.schema.field(self.plan.schema.root, expr.name).shape
+
+    def field(self, name: str) -> str:
+        local = self.fields.get(name)
+        if local is None:
+            local = f"_f{len(self.fields)}"
+            self.fields[name] = local
+            facts = self.plan.schema.field(self.plan.schema.root, name)
+            default = "" if facts.default is None else f", {self.literal(facts.default)}"
+            self.field_lines.append(f"{local} = ev.get({name!r}{default})")
+            if name in self.signals:
+                self.field_lines.append(f"if {local} is None: {local} = _U")
+        return local
+
+    def call(self, expr: n.Call, scope: Scope) -> str:
+        with self.at(expr):
+            argument = expr.args[0]
+            if expr.function == "count":
+                return self.assign(f"_count({self.value(argument, scope)[0]})")
+            classifiers = self.field("classifiers")
+            if isinstance(argument, n.Literal) and isinstance(argument.value, str):
+                memo = self.memos.get(argument.value)
+                if memo is None:
+                    memo = f"_m{len(self.memos)}"
+                    self.memos[argument.value] = memo
+                self.emit(f"if {memo} is _NY:")
+                with self.block():
+                    self.emit(f"if _ms is _NY: _ms = _scores({classifiers})")
+                    self.emit(f"{memo} = _ms.get({argument.value!r}) if _ms.__class__ is _dict else _ms")
+                self.emit(f"if {memo}.__class__ is _TypeError: raise _TypeError(*{memo}.args)")
+                return memo
+            return self.assign(f"_max_score({classifiers}, {self.value(argument, scope)[0]})")
+
+
+def _is_simple(expr: str) -> bool:
+    try:
+        tree = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+        tree = tree.operand
+    return isinstance(tree, ast.Name | ast.Constant)
+
+
+__all__ = ["CompiledRuleset", "GeneratedCode", "compile_plan", "compile_ruleset", "generate"]

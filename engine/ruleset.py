@@ -1,0 +1,603 @@
+"""Loading a checked ruleset, and the plan both evaluators follow.
+
+`load_checked` turns a path, a directory, several paths or the name of a shipped ruleset into a
+`CheckedRuleset`, or raises `RulesetError` with every diagnostic. `Plan.build` prepares what the compiled
+code and the interpreter share and must agree on: the rules in name order (so no decision depends on the
+order of rules or files), their resolved actions, the order in which conditions and rules depend on each
+other, which signals each `when` reads, and the schema facts that give a left-out field its default.
+Anything the engine cannot evaluate becomes a `RulesetError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import UnionType
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from ruleward.dsl import nodes as n
+from ruleward.dsl.checker import CheckedRuleset, check
+from ruleward.dsl.diagnostics import Diagnostic, DiagnosticCode, render_all
+from ruleward.dsl.loader import RULESET_SUFFIX, LoadedRuleset, load, parse_sources
+from ruleward.dsl.source import NO_SPAN, SourceFile, Span
+from ruleward.dsl.symbols import FUNCTIONS, Symbols
+from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
+from ruleward.engine import runtime as rt
+from ruleward.engine.events import SIGNAL_MARKER, ModerationEvent
+from ruleward.engine.decision import (
+    EvalError,
+    Action,
+    Decision,
+    Match,
+    Outcome,
+    RulesetInfo,
+    combine,
+    make_decision,
+)
+
+CANNOT_COMPILE = DiagnosticCode("E901", "cannot-compile", "a ruleset the engine cannot evaluate")
+ENGINE_CYCLE = DiagnosticCode("E902", "engine-cycle", "conditions or rules that depend on themselves")
+BAD_ACTION = DiagnosticCode("E903", "engine-bad-action", "an action the engine cannot carry out")
+
+SHIPPED_PACKAGE = "ruleward.rulesets"
+DEFAULT_FALLBACK = (Action("hold"), Action("review", {"queue": "signals_retry", "priority": "P2"}))
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+Source = str | Path | Sequence[str | Path]
+
+
+class RulesetError(Exception):
+    """A ruleset that cannot be loaded or compiled; `str()` renders every diagnostic with its source line."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], texts: Mapping[str, str]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        self.texts = dict(texts)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return render_all(self.diagnostics, self.texts) or "the ruleset cannot be loaded"
+
+
+# ---- loading ----------------------------------------------------------------------------------------------
+
+
+def load_checked(source: Source, schema: type[BaseModel] | None = None) -> CheckedRuleset:
+    """Load, parse and check a ruleset; raise `RulesetError` if it has errors."""
+    loaded = _load(source)
+    checked = check(loaded, schema if schema is not None else ModerationEvent)
+    if not checked.ok:
+        raise RulesetError(checked.diagnostics, checked.texts)
+    return checked
+
+
+def _load(source: Source) -> LoadedRuleset:
+    items: list[str | Path] = [source] if isinstance(source, str | Path) else list(source)
+    paths: list[Path] = []
+    shipped: list[SourceFile] = []
+    for item in items:
+        path = Path(item)
+        if path.exists() or not isinstance(item, str) or _NAME.fullmatch(item) is None:
+            paths.append(path)
+            continue
+        folder = resources.files(SHIPPED_PACKAGE).joinpath(item)
+        if not folder.is_dir():
+            paths.append(path)  # the loader reports that it does not exist
+        elif isinstance(folder, Path):
+            paths.append(folder)
+        else:  # a zipped install: read the files through importlib.resources
+            shipped.extend(_read_traversable(folder, item))
+    loaded = load(paths)
+    if not shipped:
+        return loaded
+    extra = parse_sources(shipped)
+    modules = (*loaded.ruleset.modules, *extra.ruleset.modules)
+    return LoadedRuleset(
+        n.Ruleset(modules),
+        {**loaded.sources, **extra.sources},
+        (*loaded.diagnostics, *extra.diagnostics),
+    )
+
+
+def _read_traversable(folder: Traversable, prefix: str) -> list[SourceFile]:
+    out: list[SourceFile] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            out.extend(_read_traversable(entry, f"{prefix}/{entry.name}"))
+        elif entry.name.endswith(RULESET_SUFFIX):
+            out.append(SourceFile(f"{prefix}/{entry.name}", entry.read_text(encoding="utf-8")))
+    return out
+
+
+def ruleset_digest(checked: CheckedRuleset) -> str:
+    """sha256 of the ruleset's canonical text: the same rules give the same digest, however formatted.
+
+    Until the formatter can give a canonical text, the digest is of the source texts (in a stable order,
+    without their paths, so moving a ruleset does not change it).
+    """
+    try:
+        from ruleward.dsl.formatter import canonical_text  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        canonical_text = None
+    if canonical_text is not None:
+        try:
+            text = canonical_text(checked.ruleset)
+            if isinstance(text, str):
+                return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except Exception:  # noqa: S110 - a formatter bug must not stop the engine; the text digest is stable
+            pass
+    digest = hashlib.sha256()
+    for text in sorted(checked.texts.values()):
+        data = text.encode("utf-8")
+        digest.update(f"{len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+# ---- the event schema, as the evaluators need it ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a path holds, as far as defaults go: an object of `model`, or a list of them."""
+
+    model: type[BaseModel] | None = None
+    is_list: bool = False
+
+    @property
+    def element(self) -> Shape:
+        return Shape(self.model) if self.is_list else Shape()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFacts:
+    default: object  # what a left-out field reads as (None: absent)
+    shape: Shape
+    signal: bool
+
+
+_NO_FIELD = FieldFacts(None, Shape(), False)
+
+
+class SchemaView:
+    """Defaults, nested models and signal marks of the event schema, looked up by path step."""
+
+    def __init__(self, schema: type[BaseModel]) -> None:
+        self.schema = schema
+        self.root = Shape(schema)
+        self._cache: dict[tuple[type[BaseModel], str], FieldFacts] = {}
+
+    def field(self, owner: Shape, name: str) -> FieldFacts:
+        model = owner.model
+        if model is None or owner.is_list:
+            return _NO_FIELD
+        key = (model, name)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._facts(model, name, top=model is self.schema)
+            self._cache[key] = found
+        return found
+
+    def _facts(self, model: type[BaseModel], name: str, *, top: bool) -> FieldFacts:
+        info = model.model_fields.get(name)
+        if info is None:
+            return _NO_FIELD
+        extra = info.json_schema_extra
+        signal = top and isinstance(extra, dict) and extra.get(SIGNAL_MARKER) is True
+        default: object = None
+        if not signal and not info.is_required():
+            default = _json_default(info)
+        return FieldFacts(default, _shape(info.annotation), signal)
+
+    @property
+    def signals(self) -> frozenset[str]:
+        return frozenset(name for name in self.schema.model_fields if self.field(self.root, name).signal)
+
+
+def _json_default(info: Any) -> object:
+    try:
+        value = info.get_default(call_default_factory=True)
+    except Exception:  # a factory that needs validated data: no static default
+        return None
+    if value is PydanticUndefined:
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple) and not value:
+        return []
+    if isinstance(value, dict) and not value:
+        return {}
+    return None  # a model or non-empty default: read as absent rather than guess its JSON form
+
+
+def _shape(annotation: Any) -> Shape:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _shape(args[0])
+    if origin is typing.Union or origin is UnionType:
+        for option in args:
+            found = _shape(option)
+            if found.model is not None:
+                return found
+        return Shape()
+    if origin in (list, tuple, set, frozenset, Sequence) and args:
+        inner = _shape(args[0])
+        return Shape(inner.model, True) if inner.model is not None and not inner.is_list else Shape()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return Shape(annotation)
+    return Shape()
+
+
+# ---- the plan ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    index: int
+    rule: n.Rule
+    shadow: bool
+    actions: tuple[Action, ...]
+    match: Match
+    # the signals each clause reads, directly or through conditions and rules (for unknown messages)
+    when_signals: tuple[str, ...]
+    unless_signals: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+@dataclass
+class Plan:
+    checked: CheckedRuleset
+    info: RulesetInfo
+    schema: SchemaView
+    rules: tuple[RulePlan, ...]
+    rule_index: dict[str, int]
+    conditions: dict[str, n.Condition]
+    constants: dict[str, n.Scalar]
+    lists: dict[str, tuple[n.Scalar, ...]]
+    # ("condition" | "rule", name): every condition a rule needs and every rule, dependencies first
+    order: tuple[tuple[str, str], ...]
+    referenced_rules: frozenset[str]
+    fallback: tuple[Action, ...]
+    texts: dict[str, str]
+    _outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    @property
+    def symbols(self) -> Symbols:
+        return self.checked.symbols
+
+    # -- building --
+
+    @classmethod
+    def build(cls, checked: CheckedRuleset, digest: str | None = None) -> Plan:
+        return _Builder(checked).build(digest if digest is not None else ruleset_digest(checked))
+
+    # -- turning an evaluation into a decision --
+
+    def outcome(self, fired: int, fallback: bool) -> Outcome:
+        """The shared part of the decision for a set of fired rules (a bit mask); cached."""
+        key = (fired << 1) | fallback
+        found = self._outcomes.get(key)
+        if found is not None:
+            return found
+        actions: list[Action] = []
+        matched: list[Match] = []
+        shadow: list[str] = []
+        for rule in self.rules:
+            if fired >> rule.index & 1:
+                if rule.shadow:
+                    shadow.append(rule.name)
+                else:
+                    matched.append(rule.match)
+                    actions.extend(rule.actions)
+        if fallback:
+            actions.extend(self.fallback)
+        disposition, account, obligations = combine(actions)
+        found = Outcome(disposition, account, obligations, tuple(matched), tuple(shadow))
+        if len(self._outcomes) < 4096:  # a bound, not an LRU: distinct fired sets are few in practice
+            self._outcomes[key] = found
+        return found
+
+    def errors(self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]) -> list[EvalError]:
+        """Readable errors from what an evaluator recorded: (rule index, `when`/`unless`/EvalFailure)."""
+        out: list[EvalError] = []
+        for index, what in sorted(raw, key=lambda item: item[0]):
+            rule = self.rules[index]
+            if isinstance(what, rt.EvalFailure):
+                out.append(EvalError(rule.name, what.message, what.span))
+                continue
+            clause = str(what)
+            expr = rule.rule.when if clause == "when" else rule.rule.unless
+            signals = rule.when_signals if clause == "when" else rule.unless_signals
+            missing = [s for s in signals if data is None or data.get(s) is None]
+            out.append(EvalError(rule.name, rt.unknown_message(clause, missing), expr.span if expr else None))
+        return out
+
+    def decide(
+        self,
+        data: Mapping[str, object] | None,
+        fired: int,
+        raw_errors: Sequence[tuple[int, object]],
+        started_ns: int,
+        *,
+        event_errors: Sequence[EvalError] = (),
+        trace_id: str | None = None,
+    ) -> Decision:
+        if raw_errors or event_errors:
+            errors = [*event_errors, *self.errors(data, raw_errors)]
+            fallback = bool(event_errors) or any(not self.rules[i].shadow for i, _ in raw_errors)
+            outcome = self.outcome(fired, fallback)
+            error_tuple = tuple(errors)
+        else:
+            outcome = self.outcome(fired, False)
+            error_tuple = ()
+        event_id = data.get("event_id") if data is not None else None
+        elapsed = (time.perf_counter_ns() - started_ns + 999) // 1000
+        return make_decision(
+            outcome,
+            error_tuple,
+            event_id if event_id.__class__ is str else None,  # type: ignore[arg-type]
+            self.info,
+            trace_id,
+            elapsed,
+        )
+
+
+class _Builder:
+    def __init__(self, checked: CheckedRuleset) -> None:
+        self.checked = checked
+        self.diagnostics: list[Diagnostic] = []
+        self.symbols = checked.symbols
+        self.schema = SchemaView(checked.schema)
+        self.signals = self.schema.signals
+
+    def fail(self, code: DiagnosticCode, span: Span | None, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(code.at(span, message, hint))
+
+    def build(self, digest: str) -> Plan:
+        ruleset = self.checked.ruleset
+        header = ruleset.header
+        if header is None:
+            self.fail(CANNOT_COMPILE, None, "the ruleset has no `ruleset` header", "add `ruleset NAME ...`")
+        self._check_duplicates()
+        constants = {c.name: c.value.value for c in ruleset.constants}
+        lists = {x.name: tuple(item.value for item in x.items.items) for x in ruleset.lists}
+        rules = sorted(self.symbols.rules.values(), key=lambda r: r.name)
+        deps = self._dependencies()
+        order = self._order(deps, [r.name for r in rules])
+        referenced = frozenset(d for name, ds in deps.items() for d in ds if d in self.symbols.rules)
+        plans = tuple(self._rule(i, rule, constants, deps) for i, rule in enumerate(rules))
+        fallback = DEFAULT_FALLBACK
+        if header is not None and header.fallback is not None:
+            fallback = tuple(self._action(a, constants) for a in header.fallback)
+        self._check_functions()
+        if self.diagnostics:
+            raise RulesetError(self.diagnostics, self.checked.texts)
+        assert header is not None
+        info = RulesetInfo(header.name, header.version.value if header.version else None, digest)
+        return Plan(
+            checked=self.checked,
+            info=info,
+            schema=self.schema,
+            rules=plans,
+            rule_index={p.name: p.index for p in plans},
+            conditions=dict(self.symbols.conditions),
+            constants=constants,
+            lists=lists,
+            order=order,
+            referenced_rules=referenced,
+            fallback=fallback,
+            texts=self.checked.texts,
+        )
+
+    def _check_duplicates(self) -> None:
+        seen: dict[str, n.Declaration] = {}
+        for declaration in self.checked.ruleset.declarations():
+            if isinstance(declaration, n.Constant | n.NamedList | n.Condition | n.Rule):
+                if declaration.name in seen:
+                    self.fail(
+                        CANNOT_COMPILE,
+                        declaration.name_span,
+                        f"`{declaration.name}` is declared twice",
+                        "give each constant, list, condition and rule its own name",
+                    )
+                seen[declaration.name] = declaration
+
+    def _check_functions(self) -> None:
+        for expr in self._expressions():
+            for node in n.walk(expr):
+                if isinstance(node, n.Call):
+                    arity = FUNCTIONS.get(node.function)
+                    if arity is None:
+                        self.fail(CANNOT_COMPILE, node.span, f"unknown function `{node.function}`",
+                                  f"the functions are {', '.join(f'`{f}`' for f in FUNCTIONS)}")
+                    elif len(node.args) != arity[0]:
+                        self.fail(CANNOT_COMPILE, node.span,
+                                  f"`{node.function}` takes {arity[0]} argument, given {len(node.args)}", None)
+
+    def _expressions(self) -> list[n.Expr]:
+        out: list[n.Expr] = [c.expr for c in self.symbols.conditions.values()]
+        for rule in self.symbols.rules.values():
+            out.extend(e for e in (rule.when, rule.unless) if e is not None)
+        return out
+
+    # -- dependencies between conditions and rules, and the signals they read --
+
+    def _references(self, expr: n.Expr) -> tuple[set[str], set[str]]:
+        """(conditions and rules, signals) an expression refers to directly."""
+        names: set[str] = set()
+        signals: set[str] = set()
+        stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, n.Quantifier):
+                stack.append((node.source, scope))
+                stack.append((node.body, scope | {node.variable}))
+                continue
+            if isinstance(node, n.Name):
+                kind = self.symbols.resolve(node.name, scope)
+                if kind in ("condition", "rule"):
+                    names.add(node.name)
+                elif kind == "field" and node.name in self.signals:
+                    signals.add(node.name)
+            if isinstance(node, n.Call) and node.function == "max_score" and "classifiers" in self.signals:
+                signals.add("classifiers")
+            stack.extend((child, scope) for child in n.children(node))
+        return names, signals
+
+    def _dependencies(self) -> dict[str, set[str]]:
+        deps: dict[str, set[str]] = {}
+        for name, condition in self.symbols.conditions.items():
+            deps[name] = self._references(condition.expr)[0]
+        for name, rule in self.symbols.rules.items():
+            found: set[str] = set()
+            for expr in (rule.when, rule.unless):
+                if expr is not None:
+                    found |= self._references(expr)[0]
+            deps[name] = found
+        return deps
+
+    def _order(self, deps: dict[str, set[str]], roots: list[str]) -> tuple[tuple[str, str], ...]:
+        order: list[tuple[str, str]] = []
+        state: dict[str, int] = {}  # 1: being visited, 2: done
+        for root in roots:
+            stack: list[tuple[str, list[str]]] = [(root, sorted(deps.get(root, ())))]
+            if state.get(root) == 2:
+                continue
+            state[root] = 1
+            while stack:
+                name, pending = stack[-1]
+                if pending:
+                    nxt = pending.pop(0)
+                    if state.get(nxt) == 1:
+                        declaration = self.symbols.conditions.get(nxt) or self.symbols.rules.get(nxt)
+                        self.fail(
+                            ENGINE_CYCLE,
+                            declaration.name_span if declaration else None,
+                            f"`{nxt}` depends on itself",
+                            "break the cycle: a condition or rule cannot refer back to itself",
+                        )
+                        return tuple(order)
+                    if state.get(nxt) is None:
+                        state[nxt] = 1
+                        stack.append((nxt, sorted(deps.get(nxt, ()))))
+                    continue
+                stack.pop()
+                state[name] = 2
+                order.append(("rule" if name in self.symbols.rules else "condition", name))
+        return tuple(order)
+
+    def _signals_of(self, expr: n.Expr | None) -> tuple[str, ...]:
+        if expr is None:
+            return ()
+        seen: set[str] = set()
+        found: set[str] = set()
+        pending: list[n.Expr] = [expr]
+        while pending:
+            names, signals = self._references(pending.pop())
+            found |= signals
+            for name in names - seen:
+                seen.add(name)
+                if name in self.symbols.conditions:
+                    pending.append(self.symbols.conditions[name].expr)
+                elif name in self.symbols.rules:
+                    rule = self.symbols.rules[name]
+                    pending.extend(e for e in (rule.when, rule.unless) if e is not None)
+        return tuple(sorted(found))
+
+    # -- rules and actions --
+
+    def _rule(
+        self, index: int, rule: n.Rule, constants: dict[str, n.Scalar], deps: dict[str, set[str]]
+    ) -> RulePlan:
+        mode = rule.mode.name if rule.mode is not None else "enforce"
+        if mode not in ("enforce", "shadow"):
+            self.fail(CANNOT_COMPILE, rule.mode.span if rule.mode else None, f"unknown mode `{mode}`",
+                      "write `mode enforce` or `mode shadow`")
+        actions = tuple(self._action(a, constants) for a in rule.actions)
+        match = Match(
+            rule.name,
+            rule.tier.name if rule.tier is not None else None,
+            rule.cite.value if rule.cite is not None else None,
+            actions,
+        )
+        return RulePlan(
+            index, rule, mode == "shadow", actions, match, self._signals_of(rule.when), self._signals_of(rule.unless)
+        )
+
+    def _action(self, action: n.Action, constants: dict[str, n.Scalar]) -> Action:
+        spec = ACTIONS.get(action.name)
+        if spec is None:
+            self.fail(BAD_ACTION, action.span, f"unknown action `{action.name}`", "see the action vocabulary")
+            return Action("allow")
+        params: dict[str, n.Scalar] = {}
+        for argument in action.args:
+            param = spec.param(argument.name)
+            if param is None:
+                self.fail(BAD_ACTION, argument.span, f"`{action.name}` has no argument `{argument.name}`", None)
+                continue
+            value: n.Scalar | None
+            if isinstance(argument.value, n.Symbol):
+                symbol = argument.value.name
+                if symbol in constants:
+                    value = constants[symbol]
+                elif param.kind == "priority" and symbol in PRIORITIES:
+                    value = symbol
+                else:
+                    value = None
+                    self.fail(BAD_ACTION, argument.span, f"`{symbol}` is not a constant", None)
+            else:
+                value = argument.value.value
+            if value is None:
+                continue
+            problem = _param_problem(param.kind, value, param.minimum, param.maximum)
+            if problem:
+                self.fail(BAD_ACTION, argument.span, f"`{action.name}({argument.name}: ...)` {problem}", None)
+                continue
+            params[argument.name] = value
+        for param in spec.params:
+            if param.required and param.name not in params and not any(a.name == param.name for a in action.args):
+                self.fail(BAD_ACTION, action.span, f"`{action.name}` needs the argument `{param.name}`", None)
+        return Action(action.name, params)
+
+
+def _param_problem(kind: str, value: n.Scalar, minimum: int | None, maximum: int | None) -> str | None:
+    if kind == "integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"needs a whole number, given {rt.show(value)}"
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            return f"is {value}, outside {minimum}..{maximum}"
+        return None
+    if kind == "priority":
+        return None if value in PRIORITIES else f"needs one of {', '.join(PRIORITIES)}, given {rt.show(value)}"
+    return None if isinstance(value, str) else f"needs a string, given {rt.show(value)}"
+
+
+def nowhere(checked: CheckedRuleset) -> Span:
+    header = checked.ruleset.header
+    return header.name_span if header is not None else NO_SPAN
+
+
+__all__ = [
+    "CANNOT_COMPILE",
+    "FieldFacts",
+    "Plan",
+    "RulePlan",
+    "RulesetError",
+    "SchemaView",
+    "Shape",
+    "load_checked",
+    "ruleset_digest",
+]

@@ -1,0 +1,264 @@
+"""Properties of the parser and the formatter together, and their limits.
+
+- any tree the strategies build prints as text that parses back to that tree, and printing is idempotent;
+- comments dropped anywhere between tokens survive formatting, and formatting them is idempotent;
+- the parser, fed valid sources and damaged ones, raises nothing but `DiagnosticError`, each diagnostic
+  with a real line; whatever it accepts, the formatter formats without refusing;
+- very deep, very long and very large inputs end in diagnostics or success, never in a RecursionError.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ruleward.dsl import nodes as n
+from ruleward.dsl import strategies
+from ruleward.dsl.diagnostics import DiagnosticError
+from ruleward.dsl.formatter import format_module, format_source
+from ruleward.dsl.formatter.soundness import MAX_PRINT_DEPTH, first_difference
+from ruleward.dsl.loader import load
+from ruleward.dsl.parser import decode, parse, parse_text
+
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# inserting comments formats twice and parses four times an example: fewer examples
+FEW = settings(SETTINGS, max_examples=50)
+
+
+def _diagnostics_are_located(error: DiagnosticError) -> None:
+    assert error.diagnostics
+    for diagnostic in error.diagnostics:
+        assert diagnostic.span is not None and diagnostic.span.line >= 1, diagnostic
+
+
+# ---- round trip -----------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(strategies.modules())
+def test_printed_trees_parse_back_to_themselves(module: n.Module) -> None:
+    text = format_module(module)
+    reparsed = parse_text(text)
+    assert reparsed == module
+    assert first_difference(module, reparsed) is None, text
+    assert format_module(reparsed) == text
+
+
+@SETTINGS
+@given(strategies.expressions)
+def test_printed_expressions_parse_back_to_themselves(expr: n.Expr) -> None:
+    module = n.Module("<string>", (n.Condition("c", expr), n.Rule("r", when=expr, actions=(n.Action("a"),))))
+    text = format_module(module)
+    assert first_difference(module, parse_text(text)) is None, text
+
+
+_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
+
+
+def _gaps(text: str) -> list[int]:
+    """Offsets of the spaces and line ends outside strings: places a comment may go."""
+    inside = set[int]()
+    for match in _STRING.finditer(text):
+        inside.update(range(match.start(), match.end()))
+    return [i for i, char in enumerate(text) if char in " \n" and i not in inside]
+
+
+@FEW
+@given(strategies.sources(), st.data())
+def test_comments_anywhere_survive_formatting(text: str, data: st.DataObject) -> None:
+    gaps = _gaps(text)
+    if not gaps:
+        return
+    chosen = sorted(set(data.draw(st.lists(st.sampled_from(gaps), max_size=8))), reverse=True)
+    commented = text
+    for number, offset in enumerate(chosen):
+        # the comment ends at a line break, so what followed the gap moves to the next line
+        commented = f"{commented[:offset]}  # note {number}\n{commented[offset + 1 :]}"
+    formatted = format_source(commented)
+    assert format_source(formatted) == formatted
+    assert parse_text(formatted) == parse_text(text)
+    assert sorted(c.text for c in parse_text(formatted).comments) == sorted(
+        f"# note {number}" for number in range(len(chosen))
+    )
+
+
+# ---- the parser fed damaged sources ---------------------------------------------------------------------
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(strategies.sources()).encode("utf-8"))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        size = len(data)
+        where = draw(st.integers(min_value=0, max_value=size))
+        kind = draw(st.sampled_from(["delete", "insert", "swap", "truncate", "unicode"]))
+        if kind == "delete" and size:
+            del data[min(where, size - 1)]
+        elif kind == "insert":
+            data[where:where] = bytes([draw(st.integers(min_value=0, max_value=255))])
+        elif kind == "swap" and size >= 2:
+            other = draw(st.integers(min_value=0, max_value=size - 1))
+            here = min(where, size - 1)
+            data[here], data[other] = data[other], data[here]
+        elif kind == "truncate":
+            del data[where:]
+        elif kind == "unicode":
+            char = draw(st.one_of(st.characters(codec="utf-8"), st.sampled_from('"#(){}[],.:-\\\n')))
+            data[where:where] = char.encode("utf-8")
+    return bytes(data)
+
+
+@SETTINGS
+@given(damaged())
+def test_damaged_sources_raise_only_located_diagnostics(data: bytes) -> None:
+    try:
+        module = parse(decode("<fuzz>", data))
+    except DiagnosticError as error:
+        _diagnostics_are_located(error)
+        return
+    # whatever the parser accepts, the formatter must format without refusing (E090 would be a bug)
+    formatted = format_source(data.decode("utf-8"), "<fuzz>")
+    assert parse_text(formatted, "<fuzz>") == module
+    assert format_source(formatted, "<fuzz>") == formatted
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(), max_size=60))
+def test_arbitrary_text_raises_only_located_diagnostics(text: str) -> None:
+    try:
+        parse_text(text)
+    except DiagnosticError as error:
+        _diagnostics_are_located(error)
+
+
+# ---- deep, long and huge inputs -------------------------------------------------------------------------
+
+
+def _outcome(text: str) -> str:
+    try:
+        format_source(text)
+    except DiagnosticError as error:
+        _diagnostics_are_located(error)
+        return ",".join(sorted({d.code for d in error.diagnostics}))
+    return "ok"
+
+
+def test_a_thousand_parentheses_are_just_grouping() -> None:
+    assert format_source("condition c = " + "(" * 1000 + "x" + ")" * 1000) == "condition c = x\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "condition c = " + "not " * 5000 + "x",
+        "condition c = " + "(not " * 1000 + "x" + ")" * 1000,
+        "condition c = " + "f(" * 1000 + "x" + ")" * 1000,
+        "condition c = " + "any v in xs where " * 1000 + "v",
+        "base event " + "{a: " * 1000 + "1" + "}" * 1000,
+        "base event {a: " + "[" * 1000 + "1" + "]" * 1000 + "}",
+    ],
+    ids=[
+        "not-5000",
+        "parenthesized-not-1000",
+        "calls-1000",
+        "quantifiers-1000",
+        "objects-1000",
+        "arrays-1000",
+    ],
+)
+def test_nesting_past_the_limit_is_a_diagnostic(text: str) -> None:
+    assert _outcome(text) == "E007"
+
+
+def test_a_3000_operand_chain_formats_one_operand_a_line() -> None:
+    text = "condition c = " + " and ".join(f"signal_{i}" for i in range(3000))
+    formatted = format_source(text)
+    assert formatted.splitlines() == [
+        "condition c = signal_0",
+        *(f"  and signal_{i}" for i in range(1, 3000)),
+    ]
+
+
+def test_a_5000_step_path_formats_in_a_loop() -> None:
+    path = ".".join(f"p{i}" for i in range(5000))
+    assert format_source(f"condition c = {path}") == f"condition c = {path}\n"
+
+
+def test_a_ten_megabyte_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    text = "const a = 1\n" * (10 * 1024 * 1024 // 12 + 1)
+    assert _outcome(text) == "E002"
+    file = tmp_path / "huge.rw"
+    file.write_text(text, encoding="utf-8")
+    assert [d.code for d in load([file]).diagnostics] == ["E002"]
+
+
+@contextmanager
+def _stack_budget(frames: int) -> Iterator[None]:
+    """Allow only `frames` more Python frames than are in use now."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+_NESTINGS: dict[str, Callable[[int], str]] = {
+    "not": lambda k: "condition c = " + "not " * k + "x",
+    "not-and": lambda k: "condition c = " + "not (a and " * k + "x" + ")" * k,
+    "or-and": lambda k: "condition c = " + "(a or (b and " * k + "x" + "))" * k,
+    "quantifier": lambda k: "condition c = " + "any v in xs where " * k + "v",
+    "quantifier-followed": lambda k: "condition c = " + "(any v in xs where " * k + "v" + ") and b" * k,
+    "call": lambda k: "condition c = " + "f(" * k + "x" + ")" * k,
+    "comparison": lambda k: "condition c = " + "(a == " * k + "x" + ")" * k,
+    "source": lambda k: "condition c = " + "any v in (" * k + "x" + ") where v" * k,
+    "object": lambda k: "base event " + "{a: " * k + "1" + "}" * k,
+    "array": lambda k: "base event {a: " + "[" * k + "1" + "]" * k + "}",
+    "long-lines": lambda k: (
+        "rule r when " + f"not ({'a' * 40} or {'b' * 50} or " * k + "x" + ")" * k + " then z"
+    ),
+}
+
+
+def _deepest_accepted(make: Callable[[int], str]) -> int:
+    low, high = 1, 400
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            parse_text(make(middle))
+        except DiagnosticError:
+            high = middle - 1
+        else:
+            low = middle
+    return low
+
+
+@pytest.mark.parametrize("kind", sorted(_NESTINGS))
+def test_the_deepest_tree_the_parser_accepts_formats_within_a_small_stack(kind: str) -> None:
+    make = _NESTINGS[kind]
+    depth = _deepest_accepted(make)
+    assert 30 < depth < 400
+    text = make(depth)
+    module = parse_text(text)
+    # the formatter needs about two frames a level, and the parser allows about 190 levels
+    with _stack_budget(500):
+        formatted = format_source(text)
+    assert first_difference(module, parse_text(formatted)) is None
+
+
+def test_hand_built_trees_deeper_than_the_parser_allows_are_refused_without_recursing() -> None:
+    for depth in (MAX_PRINT_DEPTH + 1, 50_000):
+        expr: n.Expr = n.Name("x")
+        for _ in range(depth):
+            expr = n.Not(expr)
+        with pytest.raises(DiagnosticError) as error:
+            format_module(n.Module("m", (n.Condition("c", expr),)))
+        assert [d.code for d in error.value.diagnostics] == ["E007"]
