@@ -7,6 +7,7 @@ not run (the others still run and are reported).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,6 +91,7 @@ def run_suite(
         report.sections.append(section)
         print_section(console, section)
         console.print(f"[dim]{name}: {time.perf_counter() - started:.1f} s[/dim]")
+    report.load_after = os.getloadavg()
     print_targets(console, report)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ class BenchConfig:
             memory_events=50,
             scaling_sizes=(10, 100),
             compile_repeats=1,
-            batch_events=1_000,
+            batch_events=200,
             profile_events=100,
         )
 

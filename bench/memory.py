@@ -2,7 +2,9 @@
 
 Two figures, because neither alone tells the truth: the growth of the process's peak resident set (which
 sees the native heaps of the Rust and C++ engines) and tracemalloc's peak (Python allocations only, exact
-but blind to native memory). A fresh `spawn` process keeps one engine's memory from counting for another.
+but blind to native memory). A fresh `spawn` process keeps one engine's memory from counting for another,
+and the events are generated one at a time as they are decided, so that the corpus itself does not set
+the peak (each figure includes one event being generated, a few KiB).
 """
 
 from __future__ import annotations
@@ -25,22 +27,23 @@ def _max_rss_kib() -> int:
 
 def _measure(key: str, size: int, seed: int) -> MemoryFigure:
     from ruleward.bench.contenders import registry
-    from ruleward.bench.corpus import make_corpus
+    from ruleward.bench.corpus import iter_events
 
-    corpus = make_corpus(size, seed)
     kind = registry()[key]
     kind.preload()  # the engine's imports are not counted
+    for _ in iter_events(1, seed):
+        pass  # nor the generator's first use
     before = _max_rss_kib()
     contender = kind()
     contender.compile()
-    for event in corpus:
+    for event in iter_events(size, seed):
         contender.evaluate(event)
     rss_growth = _max_rss_kib() - before
 
     tracemalloc.start()
     traced = kind()
     traced.compile()
-    for event in corpus:
+    for event in iter_events(size, seed):
         traced.evaluate(event)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

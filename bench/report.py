@@ -53,6 +53,8 @@ class BenchReport:
     sections: list[Section] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     failure: str | None = None  # why the run stopped (a disagreement)
+    load_before: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    load_after: tuple[float, float, float] | None = None
 
     @property
     def targets(self) -> list[Target]:
@@ -124,6 +126,10 @@ def print_targets(console: Console, report: BenchReport) -> None:
 # ---- markdown ---------------------------------------------------------------------------------------------
 
 
+def _load(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -154,6 +160,8 @@ def to_markdown(report: BenchReport, method: list[str]) -> str:
         f"- date: {report.started.strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {info['cpu']}, {info['cores']} cores; {info['os']}",
         f"- Python: {info['python']}",
+        f"- load average (1, 5, 15 min) at start: {_load(report.load_before)}; at end: "
+        f"{_load(report.load_after or os.getloadavg())} (other work on the machine shows here)",
         f"- mode: {mode}",
         "",
         "## Targets",
@@ -181,8 +189,15 @@ def to_markdown(report: BenchReport, method: list[str]) -> str:
     missed = [t for t in report.targets if t.passed is False and t.profile]
     if missed:
         lines += ["## Where the time goes (missed targets)", ""]
+        shown: dict[str, str] = {}
         for target in missed:
-            lines += [f"### {target.name}", "", "```", (target.profile or "").rstrip(), "```", ""]
+            profile = (target.profile or "").rstrip()
+            lines += [f"### {target.name}", ""]
+            if profile in shown:
+                lines += [f"The same profile as for “{shown[profile]}”.", ""]
+                continue
+            shown[profile] = target.name
+            lines += ["```", profile, "```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -5,17 +5,17 @@ definitions and LALR(1) tables, and its own parser (`parser._lark()`) reports ev
 seconds on a 1000-rule file was lark's generic machinery around those tables: a lexer object consulted per
 token, a tree node per rule, positions propagated through every node, then a second pass over the tree.
 `parse` runs the same tables in one loop: a master regex that tries the terminals in the order lark's lexer
-does, a reducer per grammar rule that builds the AST value at once, and per stack slot the index of its
-first token, so a rule's span runs from that token to the last one read, as lark's `propagate_positions`
-would have it.
+does, a reducer per grammar rule that makes the AST value at once from the children lark would keep, and
+per stack slot the index of its first token, so a rule's span runs from that token to the last one read,
+as lark's `propagate_positions` has it.
 
-Tokens: the master regex reads what lark's root lexer reads. lark's contextual lexer only looks at the
+Tokens: the master regex reads what lark's root lexer reads. lark's contextual lexer only tries the
 terminals the parser can take next, so it reads a keyword as a name where no keyword fits (`m.owner`,
-`tier: ...`); `parse` does the same. Where the regex's token does not fit at all (`==` where only `=` fits,
-a keyword glued to a word), it asks lark's contextual lexer for that one token.
+`review(tier: ...)`), and `parse` does the same. Where the regex's token does not fit at all (`==` where
+only `=` may stand, a keyword glued to a word), `parse` asks lark's contextual lexer for that one token.
 
-`parse` raises `Bail` on any syntax error, and when the parse stack grows deep enough that the nesting
-limit might apply: the caller then asks lark, whose diagnostics stay the only ones.
+`parse` raises `Bail` on a syntax error, and when the parse stack grows deep enough that the nesting limit
+might apply: the caller then asks lark, whose errors stay the only source of syntax diagnostics.
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ from lark.grammar import Rule
 from lark.lexer import ContextualLexer, LexerThread, PatternRE, PatternStr, TerminalDef
 from lark.parsers.lalr_analysis import Shift
 
-# A handler gets the children lark would keep for one rule (AST values, or token indices for tokens) and
-# the indices of the rule's first and last tokens, and returns the rule's value. A reducer is the same for
-# all of a rule's children; a gather picks the kept ones.
+# A handler makes a tree rule's value from the children lark would keep (AST values, or token indices for
+# tokens) and the indices of the rule's first and last token. A reducer does the same from all the rule's
+# children (its `Gather` picks the kept ones first); `None` passes a one-child rule's child through.
 Handler = Callable[[Sequence[Any], int, int], Any]
 Reducer = Callable[[Any, int, int], Any]
 Gather = Callable[[list[Any]], Sequence[Any]]
+# per rule: slots popped, reducer, gather, goto (state under the children -> state after the rule)
+Step = tuple[int, Reducer | None, Gather | None, dict[int, int]]
 
 # Past this many stack slots the caller has lark check the nesting depth. A slot stands for at most a few
 # tree levels (the deepest climb without a new slot is `or` over `and` over a comparison whose operand
@@ -57,7 +59,7 @@ class RuleShape:
     """How lark's tree builder shapes one grammar rule, read from lark's compiled rule."""
 
     name: str  # the rule's alias or name: what its tree node is called
-    origin: str  # the nonterminal it reduces to (for the goto table)
+    origin: str  # the nonterminal it reduces to
     size: int  # how many stack slots it pops
     keep: tuple[int, ...]  # the children lark keeps (anonymous tokens such as `(` are dropped)
     splice: tuple[bool, ...]  # per kept child: a `_helper` list whose items join this rule's children
@@ -73,7 +75,7 @@ class Tables:
     absorber: str  # the terminal that also matches every keyword (NAME)
     keywords: dict[str, str]  # keyword text -> terminal, e.g. "and" -> "AND"
     actions: list[dict[str, int]]  # per state, per terminal: >= 0 shift to that state, < 0 reduce rule ~n
-    gotos: list[dict[str, int]]  # per state, per nonterminal: the state after reducing to it
+    gotos: list[dict[int, int]]  # per rule: the state under its children -> the state after it
     start: int
     end: int
     rules: tuple[RuleShape, ...]
@@ -110,13 +112,13 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
         raise ValueError(f"expected one terminal to match names and keywords, found {sorted(absorbers)}")
     alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in absorbed]
     tokens = "|".join([*alternatives, f"(?P<{_UNLEXABLE}>(?s:.))"])
+    # lark's names may be its Token class, a str whose == runs in Python: keep plain strings
     ignore = frozenset(str(name) for name in lark.ignore_tokens)
-    # blanks after a token are read with it, which halves the matches; lark ignores them, on their own
+    # blanks after a token are read with it, which halves the matches; lark ignores them on their own
     for blank in _BLANKS:
         match = re.match(tokens, blank)
         if match is None or match.lastgroup not in ignore or match.group() != blank:
             raise ValueError(f"the grammar does not ignore {blank!r}")
-    pattern = re.compile(f"(?:{tokens})[{re.escape(_BLANKS)}]*")
 
     contextual = lark.parser.lexer
     if not isinstance(contextual, ContextualLexer):
@@ -124,19 +126,23 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
     parse_table = lark.parser.parser._parse_table
     terminal_names = {t.name for t in terminals} | {"$END"}
     rule_index = {rule: i for i, rule in enumerate(lark.rules)}
-    count = max(parse_table.states) + 1
-    actions: list[dict[str, int]] = [{} for _ in range(count)]
-    gotos: list[dict[str, int]] = [{} for _ in range(count)]
+    shapes = tuple(_shape(rule) for rule in lark.rules)
+    actions: list[dict[str, int]] = [{} for _ in range(max(parse_table.states) + 1)]
+    gotos: list[dict[int, int]] = [{} for _ in shapes]
+    by_origin: dict[str, list[dict[int, int]]] = {}
+    for shape, goto in zip(shapes, gotos, strict=True):
+        by_origin.setdefault(shape.origin, []).append(goto)
     for state, row in parse_table.states.items():
         for symbol, (action, arg) in row.items():
             if symbol not in terminal_names:
-                gotos[state][str(symbol)] = arg
+                for goto in by_origin.get(str(symbol), ()):
+                    goto[state] = arg
             elif action is Shift:
                 actions[state][str(symbol)] = arg
             else:
                 actions[state][str(symbol)] = ~rule_index[arg]
     return Tables(
-        pattern=pattern,
+        pattern=re.compile(f"(?:{tokens})[{re.escape(_BLANKS)}]*"),
         ignore=ignore,
         comment=comment,
         absorber=str(absorbers.pop()),
@@ -145,7 +151,7 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
         gotos=gotos,
         start=parse_table.start_states["start"],
         end=parse_table.end_states["start"],
-        rules=tuple(_shape(rule) for rule in lark.rules),
+        rules=shapes,
         contextual=contextual,
     )
 
@@ -177,7 +183,6 @@ def _shape(rule: Rule) -> RuleShape:
     splice = tuple(s for _, s in kept)
     # with maybe_placeholders an optional part left out still counts as a child, so such a rule keeps its node
     placeholders = any(rule.options.empty_indices or ())
-    # lark's names may be its Token class, a str whose == runs in Python: keep plain strings
     return RuleShape(
         name=str(rule.alias or rule.origin.name),
         origin=str(rule.origin.name),
@@ -189,17 +194,14 @@ def _shape(rule: Rule) -> RuleShape:
     )
 
 
-def reducers(
-    tables: Tables, handlers: Mapping[str, Handler]
-) -> tuple[list[Reducer | None], list[Gather | None]]:
-    """Per grammar rule: what makes its value from its children, and which children lark would keep.
+def steps(tables: Tables, handlers: Mapping[str, Handler]) -> list[Step]:
+    """Per grammar rule, how `parse` reduces it, with `handlers` for the rules that make tree nodes.
 
-    A tree rule's handler (named as lark names the rule's node) gets the kept children; a `_helper` rule
-    makes the list its parent splices in; a `?rule` passes its one kept child through (`None`: as is).
+    A tree rule's handler is named as lark names the rule's node; a `_helper` rule makes the list its
+    parent splices in; a `?rule` passes its one kept child through.
     """
-    out: list[Reducer | None] = []
-    gathers: list[Gather | None] = []
-    for shape in tables.rules:
+    out: list[Step] = []
+    for shape, goto in zip(tables.rules, tables.gotos, strict=True):
         keep, splice = shape.keep, shape.splice
         gather: Gather | None = None
         reducer: Reducer | None
@@ -208,14 +210,13 @@ def reducers(
             reducer = None if shape.size == 1 else (lambda children, first, last, only=only: children[only])
         elif shape.helper:
             reducer = _helper(keep, splice)
-        else:
-            if shape.name not in handlers:
-                raise AssertionError(f"no AST rule for {shape.name}")
+        elif shape.name in handlers:
             reducer = handlers[shape.name]
             gather = _gather(keep, splice, shape.size)
-        out.append(reducer)
-        gathers.append(gather)
-    return out, gathers
+        else:
+            raise AssertionError(f"no AST rule for {shape.name}")
+        out.append((shape.size, reducer, gather, goto))
+    return out
 
 
 def _gather(keep: tuple[int, ...], splice: tuple[bool, ...], size: int) -> Gather | None:
@@ -227,7 +228,7 @@ def _gather(keep: tuple[int, ...], splice: tuple[bool, ...], size: int) -> Gathe
         return itemgetter(slice(0, 0))
     if keep == tuple(range(keep[0], keep[-1] + 1)):
         return itemgetter(slice(keep[0], keep[-1] + 1))  # a list
-    return itemgetter(*keep)  # a tuple (two or more children, since one would be contiguous)
+    return itemgetter(*keep)  # a tuple (of two or more children, since one is contiguous)
 
 
 def _helper(keep: tuple[int, ...], splice: tuple[bool, ...]) -> Reducer:
@@ -257,23 +258,13 @@ def _kept(children: Sequence[Any], keep: tuple[int, ...], splice: tuple[bool, ..
     return out
 
 
-def parse(
-    tables: Tables,
-    text: str,
-    tokens: Tokens,
-    rules: tuple[list[Reducer | None], list[Gather | None]],
-    max_stack: int | None,
-) -> Any:
-    """Run the LALR tables over `text` with `rules` (from `reducers`), filling `tokens`.
+def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_stack: int | None) -> Any:
+    """Run the LALR tables over `text` with `steps` (see `steps`), filling `tokens`.
 
     Raises `Bail` on a syntax error, and when the stack holds more than `max_stack` slots.
     """
-    reducers, gathers = rules
     actions = tables.actions
-    gotos = tables.gotos
     passes = tables.passes
-    sizes = [rule.size for rule in tables.rules]
-    origins = [rule.origin for rule in tables.rules]
     keywords = tables.keywords
     absorber = tables.absorber
     ignore = tables.ignore
@@ -296,16 +287,15 @@ def parse(
         offset, resume = resume, None
         for match in tables.pattern.finditer(text, offset):
             kind = match.lastgroup or _UNLEXABLE
-            value = match.group(kind)
+            start, end = match.span(kind)
+            value = text[start:end]
             if kind in ignore:
                 if kind == comment:
-                    start = match.start()
                     tokens.comments.append((value, start, line, start - line_start + 1))
                 elif "\n" in value:
                     line += value.count("\n")
-                    line_start = match.start() + value.rindex("\n") + 1
+                    line_start = start + value.rindex("\n") + 1
                 continue
-            start = match.start()
             row = actions[state_stack[-1]]
             if kind == absorber:
                 # lark's contextual lexer reads a keyword as a name where the parser cannot take the keyword
@@ -325,18 +315,16 @@ def parse(
             lines(line)
             columns(start - line_start + 1)
             while action < 0:
-                rule = ~action
-                reducer = reducers[rule]
+                size, reducer, gather, goto = steps[~action]
                 if reducer is None:
                     # one-child `?rule`s: the slot keeps its value and first token, only its state changes;
                     # where a chain of them leads depends on the states below and on top, and on the token
                     key = (state_stack[-2], state_stack[-1], kind)
                     hop = passes.get(key)
                     if hop is None:
-                        hop = passes[key] = _pass(tables, reducers, key)
+                        hop = passes[key] = _pass(tables, steps, key)
                     state_stack[-1], action = hop
                 else:
-                    size = sizes[rule]
                     if size:
                         first = first_stack[-size]
                         children = value_stack[-size:]
@@ -344,13 +332,13 @@ def parse(
                     else:
                         first = index
                         children = []
-                    gather = gathers[rule]
                     value_stack.append(
                         reducer(children if gather is None else gather(children), first, index - 1)
                     )
                     first_stack.append(first)
-                    state_stack.append(gotos[state_stack[-1]][origins[rule]])
-                    action = actions[state_stack[-1]].get(kind)
+                    top = goto[state_stack[-1]]
+                    state_stack.append(top)
+                    action = actions[top].get(kind)
                 if action is None:
                     raise Bail(f"unexpected {kind} at offset {start}")
             state_stack.append(action)
@@ -365,31 +353,27 @@ def parse(
         action = actions[state_stack[-1]].get("$END")
         if action is None or action >= 0:
             raise Bail("unexpected end of file")
-        rule = ~action
-        size = sizes[rule]
+        size, reducer, gather, goto = steps[~action]
         first = first_stack[-size] if size else index
         children = value_stack[-size:] if size else []
         if size:
             del state_stack[-size:], value_stack[-size:], first_stack[-size:]
-        reducer, gather = reducers[rule], gathers[rule]
         if reducer is None:
             value_stack.append(children[0])
         else:
             value_stack.append(reducer(children if gather is None else gather(children), first, index - 1))
         first_stack.append(first)
-        state_stack.append(gotos[state_stack[-1]][origins[rule]])
+        state_stack.append(goto[state_stack[-1]])
         if state_stack[-1] == tables.end:
             return value_stack[-1]
 
 
-def _pass(
-    tables: Tables, reducers: Sequence[Reducer | None], key: tuple[int, int, str]
-) -> tuple[int, int | None]:
+def _pass(tables: Tables, steps: Sequence[Step], key: tuple[int, int, str]) -> tuple[int, int | None]:
     """Follow one-child reductions from state `top` over state `below` on token `kind`."""
     below, top, kind = key
     action = tables.actions[top].get(kind)
-    while action is not None and action < 0 and reducers[~action] is None:
-        top = tables.gotos[below][tables.rules[~action].origin]
+    while action is not None and action < 0 and steps[~action][1] is None:
+        top = tables.gotos[~action][below]
         action = tables.actions[top].get(kind)
     return top, action
 

@@ -109,8 +109,8 @@ def parse(source: SourceFile) -> n.Module:
 def _build(source: SourceFile, max_stack: int | None) -> n.Module:
     tables = _tables()
     tokens = lexer.Tokens.empty()
-    rules = lexer.reducers(tables, _Builder(source, tokens).handlers())
-    return cast(n.Module, lexer.parse(tables, source.text, tokens, rules, max_stack))
+    steps = lexer.steps(tables, _Builder(source, tokens).handlers())
+    return cast(n.Module, lexer.parse(tables, source.text, tokens, steps, max_stack))
 
 
 def _check_with_lark(source: SourceFile) -> None:

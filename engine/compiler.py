@@ -233,8 +233,9 @@ class _Generator:
         self.emit(f"{local}e = None")
         self.emit("try:")
         with self.block():
-            value = self.truth(condition.expr, {})
-            self.emit(f"{local} = {value}")
+            value = self.truth(condition.expr, {}, local)
+            if value != local:
+                self.emit(f"{local} = {value}")
         self.emit("except _Exception as _e:")
         with self.block():
             self.emit(f"{local} = None")
@@ -251,9 +252,11 @@ class _Generator:
         self.emit("try:")
         with self.block():
             when_unknown = rule.when is not None and self.unknown(rule.when, {})
-            when = self.bind(self.truth(rule.when, {})) if rule.when is not None else "True"
-            if rule.unless is None:
+            when = self.truth(rule.when, {}, value) if rule.when is not None else "True"
+            if when != value:
                 self.emit(f"{value} = {when}")
+                when = value
+            if rule.unless is None:
                 if when_unknown:
                     self.emit(f"if {value} is True: _fired |= {bit}")
                     self.emit(f"elif {value} is None: _errs.append(({index}, 'when'))")
@@ -361,9 +364,17 @@ class _Generator:
 
     # -- truth values: each returns an expression over locals that cannot raise --
 
-    def truth(self, expr: n.Expr, scope: Scope) -> str:
+    def into(self, target: str | None, expr: str) -> str:
+        if target is None:
+            return self.assign(expr)
+        self.emit(f"{target} = {expr}")
+        return target
+
+    def truth(self, expr: n.Expr, scope: Scope, target: str | None = None) -> str:
+        """Code leaving the truth value of `expr` in a local; the result names it (`target` if given) or
+        is an expression over locals that cannot raise (`(not _t1)`)."""
         if isinstance(expr, n.And | n.Or):
-            return self.connective(expr, scope)
+            return self.connective(expr, scope, target)
         if isinstance(expr, n.Not):
             operand = self.truth(expr.operand, scope)
             if self.unknown(expr.operand, scope):
@@ -371,13 +382,13 @@ class _Generator:
                 return f"(None if {operand} is None else not {operand})"
             return f"(not {operand})"
         if isinstance(expr, n.Quantifier):
-            return self.quantifier(expr, scope)
+            return self.quantifier(expr, scope, target)
         if isinstance(expr, n.Compare):
             with self.at(expr):
-                return self.assign(self.compare(expr, scope))
+                return self.into(target, self.compare(expr, scope))
         if isinstance(expr, n.IsTest):
             with self.at(expr):
-                return self.assign(self.is_test(expr, scope))
+                return self.into(target, self.is_test(expr, scope))
         if isinstance(expr, n.Name):
             kind = self.symbols.resolve(expr.name, scope)
             if kind in ("condition", "rule"):
@@ -385,7 +396,7 @@ class _Generator:
         if isinstance(expr, n.Literal) and isinstance(expr.value, bool):
             return repr(expr.value)
         with self.at(expr):  # a value used as a condition: true, false, absent (false) or an error
-            value = self.assign(self.value(expr, scope)[0])
+            value = self.into(target, self.value(expr, scope)[0])
             if self.unknown(expr, scope):
                 fix = f"None if {value} is _U else _truth({value})"
             else:
@@ -398,31 +409,35 @@ class _Generator:
         self.emit(f"if {local}e is not None: raise {local}e")
         return local
 
-    def connective(self, expr: n.And | n.Or, scope: Scope) -> str:
+    def connective(self, expr: n.And | n.Or, scope: Scope, target: str | None) -> str:
         is_and = isinstance(expr, n.And)
         stop = "False" if is_and else "True"
         three_valued = self.unknown(expr, scope)
-        acc = self.tmp()
-        self.emit(f"{acc} = {self.truth(expr.operands[0], scope)}")
+        acc = target or self.tmp()
+        first = self.truth(expr.operands[0], scope, acc)
+        if first != acc:
+            self.emit(f"{acc} = {first}")
         for operand in expr.operands[1:]:
             if not three_valued:
                 self.emit(f"if {acc}:" if is_and else f"if not {acc}:")
                 with self.block():
-                    self.emit(f"{acc} = {self.truth(operand, scope)}")
+                    value = self.truth(operand, scope, acc)
+                    if value != acc:
+                        self.emit(f"{acc} = {value}")
                 continue
-            self.emit(f"if {acc} is not {stop}:")
+            self.emit(f"if {acc} is not {stop} and 1:")
             with self.block():
                 value = self.truth(operand, scope)
                 if self.unknown(operand, scope):
                     value = self.bind(value)
                     self.emit(f"if {value} is {stop}: {acc} = {stop}")
-                    self.emit(f"elif {value} is None: {acc} = None")
+                    pass
                 else:
                     self.emit(f"if {'not ' if is_and else ''}{value}: {acc} = {stop}")
         return acc
 
-    def quantifier(self, expr: n.Quantifier, scope: Scope) -> str:
-        result = self.tmp()
+    def quantifier(self, expr: n.Quantifier, scope: Scope, target: str | None) -> str:
+        result = target or self.tmp()
         with self.at(expr):
             source_code, shape = self.value(expr.source, scope)
             source = self.assign(source_code)
@@ -520,7 +535,8 @@ class _Generator:
             elif isinstance(fixed_value, str):
                 fast_type = f"{other}.__class__ is _str"
             if fast_type is not None:
-                test = f"(({left_code} {op} {right_code}) if {fast_type} else {test})"
+                # the common cases inline: a number (or string) against the constant, or nothing there
+                test = f"(({left_code} {op} {right_code}) if {fast_type} else False if {other} is None else {test})"
         return self.guard(unknowns, test)
 
     def equals_literal(self, other: str, value: object) -> str:

@@ -168,7 +168,10 @@ class _Evaluation:
             return self._or(expr, scope)
         if isinstance(expr, n.Not):
             value, facts = self.truth(expr.operand, scope)
-            return (None if value is None else not value), facts
+            negated = None if value is None else not value
+            if len(facts) == 1 and facts[0].span == expr.operand.span:  # `not x` on one test: say so
+                facts = (Fact(self._text(expr), expr.span, negated, facts[0].values, facts[0].bindings),)
+            return negated, facts
         if isinstance(expr, n.Quantifier):
             return self._quantifier(expr, scope)
         if isinstance(expr, n.Name):

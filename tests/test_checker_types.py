@@ -166,6 +166,8 @@ def test_presence_tests_on_values_that_are_always_there() -> None:
     assert codes("actor is present") == ["W104"]
     assert codes("any m in hash_matches where m.algorithm is missing") == ["W104"]
     assert codes("x is missing", prelude="const x = 1\n") == ["W104"]
+    assert codes("count(reports) is present") == ["W104"]
+    assert codes('max_score("csam") is missing') == []
     assert codes("content.mime is missing") == []
     assert codes("provenance.validation_state is missing") == []
     assert codes("hash_matches is missing") == []

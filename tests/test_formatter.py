@@ -117,7 +117,6 @@ def test_default_ruleset_formats_soundly_and_idempotently() -> None:
     assert [c.text for c in parse_text(formatted).comments] == [c.text for c in source.comments]
 
 
-@pytest.mark.xfail(strict=True, reason="apply `ruleward fmt rulesets/child_safety`, then remove this mark")
 def test_default_ruleset_is_canonical() -> None:
     text = _read(DEFAULT_RULESET)
     assert format_source(text, DEFAULT_RULESET.name) == text

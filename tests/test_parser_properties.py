@@ -28,8 +28,9 @@ from ruleward.dsl.formatter.soundness import MAX_PRINT_DEPTH, first_difference
 from ruleward.dsl.loader import load
 from ruleward.dsl.parser import decode, parse, parse_text
 
+ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-# inserting comments formats twice and parses four times an example: fewer examples
+# the slower properties (several parses an example) run fewer examples
 FEW = settings(SETTINGS, max_examples=50)
 
 
@@ -37,6 +38,12 @@ def _diagnostics_are_located(error: DiagnosticError) -> None:
     assert error.diagnostics
     for diagnostic in error.diagnostics:
         assert diagnostic.span is not None and diagnostic.span.line >= 1, diagnostic
+
+
+def test_the_generators_know_every_keyword_of_the_grammar() -> None:
+    grammar = (ROOT / "dsl" / "grammar.lark").read_text(encoding="utf-8")
+    code = "\n".join(line.split("//")[0] for line in grammar.splitlines())
+    assert set(re.findall(r'"([a-z]+)"', code)) == strategies.KEYWORDS
 
 
 # ---- round trip -----------------------------------------------------------------------------------------
@@ -52,7 +59,7 @@ def test_printed_trees_parse_back_to_themselves(module: n.Module) -> None:
     assert format_module(reparsed) == text
 
 
-@SETTINGS
+@FEW
 @given(strategies.expressions)
 def test_printed_expressions_parse_back_to_themselves(expr: n.Expr) -> None:
     module = n.Module("<string>", (n.Condition("c", expr), n.Rule("r", when=expr, actions=(n.Action("a"),))))
@@ -93,13 +100,22 @@ def test_comments_anywhere_survive_formatting(text: str, data: st.DataObject) ->
 # ---- the parser fed damaged sources ---------------------------------------------------------------------
 
 
+# hand-written sources too: they hold comments, and names the generator never picks
+CORPUS = [
+    path.read_bytes().decode("utf-8")
+    for path in sorted(
+        [*(ROOT / "tests" / "golden" / "format").glob("*.rw"), *(ROOT / "rulesets").rglob("*.rw")]
+    )
+]
+
+
 @st.composite
 def damaged(draw: st.DrawFn) -> bytes:
-    data = bytearray(draw(strategies.sources()).encode("utf-8"))
+    data = bytearray(draw(st.one_of(strategies.sources(), st.sampled_from(CORPUS))).encode("utf-8"))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         size = len(data)
         where = draw(st.integers(min_value=0, max_value=size))
-        kind = draw(st.sampled_from(["delete", "insert", "swap", "truncate", "unicode"]))
+        kind = draw(st.sampled_from(["delete", "insert", "swap", "truncate", "unicode", "word"]))
         if kind == "delete" and size:
             del data[min(where, size - 1)]
         elif kind == "insert":
@@ -113,6 +129,10 @@ def damaged(draw: st.DrawFn) -> bytes:
         elif kind == "unicode":
             char = draw(st.one_of(st.characters(codec="utf-8"), st.sampled_from('"#(){}[],.:-\\\n')))
             data[where:where] = char.encode("utf-8")
+        elif kind == "word":
+            # a keyword where a name stood, or the other way round
+            word = draw(st.one_of(st.sampled_from(sorted(strategies.KEYWORDS)), strategies.names))
+            data[where:where] = f" {word} ".encode()
     return bytes(data)
 
 
@@ -137,6 +157,15 @@ def test_arbitrary_text_raises_only_located_diagnostics(text: str) -> None:
         parse_text(text)
     except DiagnosticError as error:
         _diagnostics_are_located(error)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=ValueError, reason="parser: int() refuses over 4300 digits; drop the mark once fixed"
+)
+def test_a_number_too_long_for_python_is_a_diagnostic() -> None:
+    with pytest.raises(DiagnosticError) as error:
+        parse_text("const x = " + "1" * 5000)
+    _diagnostics_are_located(error.value)
 
 
 # ---- deep, long and huge inputs -------------------------------------------------------------------------
@@ -211,16 +240,12 @@ def _stack_budget(frames: int) -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
+# one of each way the printers recurse: chains, parenthesized quantifiers, comparison operands, JSON, and
+# layouts broken at every level
 _NESTINGS: dict[str, Callable[[int], str]] = {
-    "not": lambda k: "condition c = " + "not " * k + "x",
-    "not-and": lambda k: "condition c = " + "not (a and " * k + "x" + ")" * k,
     "or-and": lambda k: "condition c = " + "(a or (b and " * k + "x" + "))" * k,
-    "quantifier": lambda k: "condition c = " + "any v in xs where " * k + "v",
     "quantifier-followed": lambda k: "condition c = " + "(any v in xs where " * k + "v" + ") and b" * k,
-    "call": lambda k: "condition c = " + "f(" * k + "x" + ")" * k,
     "comparison": lambda k: "condition c = " + "(a == " * k + "x" + ")" * k,
-    "source": lambda k: "condition c = " + "any v in (" * k + "x" + ") where v" * k,
-    "object": lambda k: "base event " + "{a: " * k + "1" + "}" * k,
     "array": lambda k: "base event {a: " + "[" * k + "1" + "]" * k + "}",
     "long-lines": lambda k: (
         "rule r when " + f"not ({'a' * 40} or {'b' * 50} or " * k + "x" + ")" * k + " then z"
@@ -229,7 +254,7 @@ _NESTINGS: dict[str, Callable[[int], str]] = {
 
 
 def _deepest_accepted(make: Callable[[int], str]) -> int:
-    low, high = 1, 400
+    low, high = 30, 250
     while low < high:
         middle = (low + high + 1) // 2
         try:
@@ -245,7 +270,7 @@ def _deepest_accepted(make: Callable[[int], str]) -> int:
 def test_the_deepest_tree_the_parser_accepts_formats_within_a_small_stack(kind: str) -> None:
     make = _NESTINGS[kind]
     depth = _deepest_accepted(make)
-    assert 30 < depth < 400
+    assert 30 < depth < 250
     text = make(depth)
     module = parse_text(text)
     # the formatter needs about two frames a level, and the parser allows about 190 levels

@@ -61,7 +61,7 @@ def _rule(ctx: Context, rule: n.Rule) -> None:
                 TIER_TYPO.at(
                     rule.tier.span,
                     f"tier `{rule.tier.name}` is not a known tier",
-                    f"did you mean `{close}`? (a new tier is fine, but a misspelt `{close}` loses its meaning)",
+                    f"did you mean `{close}`? a new tier is fine, but a misspelt `{close}` loses its meaning",
                 )
             )
     if rule.tier is not None and rule.tier.name == LEGAL_TIER:

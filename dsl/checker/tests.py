@@ -242,7 +242,9 @@ def _check_value(ctx: Context, value: n.JsonValue, ty: t.Type, optional: bool, k
     if isinstance(ty, t.UnionType):
         if any(_fits(value, o) for o in ty.options):
             return True
-        return _bad(ctx, value, f"`{key}` is {t.describe(ty)}, not {_json_kind(value)}", None)
+        return _bad(
+            ctx, value, f"`{key}` is {t.describe(ty)}, not {_json_kind(value)}", "give a value of that type"
+        )
     if isinstance(ty, t.ObjectType | t.MapType):
         if not isinstance(value, n.JsonObject):
             return _bad(
@@ -310,14 +312,14 @@ def _range(ty: t.NumberType) -> str:
     return f"at least {low}" if low else f"at most {high}"
 
 
-def _value_hint(value: n.JsonValue, ty: t.Type) -> str | None:
+def _value_hint(value: n.JsonValue, ty: t.Type) -> str:
     if isinstance(value, n.Literal) and isinstance(value.value, str) and t.is_number(ty):
         return f"write the number without quotes: `{value.value}`"
     if isinstance(value, n.Literal) and isinstance(value.value, float) and isinstance(ty, t.NumberType):
         return "write a whole number"
     if isinstance(value, n.Literal) and isinstance(ty, t.StringType):
         return f'write it in quotes: `"{value.value}"`'
-    return None
+    return f"give {t.describe(ty)}"
 
 
 def _json_kind(value: n.JsonValue) -> str:

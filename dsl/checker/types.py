@@ -291,7 +291,7 @@ class _Typer:
 
     def result(self, name: str) -> Typed:
         if name == "count":
-            return Typed(t.NumberType(integer=True, minimum=0))
+            return Typed(t.NumberType(integer=True, minimum=0), always_present=True)
         score = self.score_field()
         if score is not None and isinstance(score.type, t.NumberType):
             return Typed(score.type)

@@ -4,8 +4,8 @@ Parentheses appear only where the grammar needs them: `or` inside `and`, `and` /
 anything but an atom beside a comparison operator, and a quantifier that something follows, because a
 quantifier's body runs as far right as it can. The parentheses go on the quantifier itself.
 
-The printers recurse two Python frames per level of the AST; `formatter.depth` keeps trees shallow
-enough for that (the parser's nesting limit is far below it).
+The printers recurse two Python frames per level of the AST; `soundness.check_depth` keeps trees shallow
+enough for that (the parser stops a little below that limit).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def needs_parens(expr: n.Expr, place: Place, followed: bool) -> bool:
     if followed and isinstance(expr, n.Quantifier):
         return True
     if place == "or":
-        return isinstance(expr, n.Or)
+        # `a or b and c` is parsed right but easily misread by policy authors, so `and` inside `or` keeps its
+        # parentheses (gcc's -Wparentheses makes the same call)
+        return isinstance(expr, n.Or | n.And)
     if place in ("and", "not"):
         return isinstance(expr, n.And | n.Or)
     return False

@@ -15,7 +15,7 @@ from ruleward.dsl.formatter.comments import comment_text
 from ruleward.dsl.parser import MAX_DEPTH, TOO_DEEP
 from ruleward.dsl.source import Span
 
-# the parser accepts trees up to MAX_DEPTH * 3 levels; printing recurses about three frames a level
+# the parser accepts trees up to MAX_DEPTH * 3 levels; printing recurses about two frames a level
 MAX_PRINT_DEPTH = MAX_DEPTH * 3 + 8
 
 

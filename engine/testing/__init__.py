@@ -2,7 +2,7 @@
 
     from hypothesis import given
     from ruleward.engine import Engine
-    from ruleward.testing import assert_disposition, events
+    from ruleward.testing import assert_no_obligation, events
 
     engine = Engine.load("child_safety")
 

@@ -86,9 +86,10 @@ def boundaries_of(ruleset: n.Ruleset | None) -> Boundaries:
                 if expr is not None:
                     walker.walk(expr)
         elif isinstance(declaration, n.Invariant):
-            for expr in (declaration.when, declaration.always):
-                if expr is not None:
-                    walker.walk(expr)
+            if declaration.when is not None:
+                walker.walk(declaration.when)
+            if declaration.always is not None:
+                walker.walk(declaration.always, in_always=True)
     return found
 
 
@@ -96,8 +97,10 @@ class _Walker:
     def __init__(self, symbols: Symbols, found: Boundaries) -> None:
         self.symbols = symbols
         self.found = found
+        self.in_always = False
 
-    def walk(self, root: n.Expr) -> None:
+    def walk(self, root: n.Expr, *, in_always: bool = False) -> None:
+        self.in_always = in_always
         stack: list[tuple[n.Expr, dict[str, Path | None]]] = [(root, {})]
         while stack:
             expr, scope = stack.pop()
@@ -112,13 +115,13 @@ class _Walker:
                     stack.append((expr.source, scope))
             elif isinstance(expr, n.And | n.Or):
                 stack.extend((o, scope) for o in expr.operands)
-            elif isinstance(expr, n.IsTest) and expr.test in ("missing", "present"):
+            elif isinstance(expr, n.IsTest):  # presence and emptiness: what is inside is not read
                 path = self.path(expr.operand, scope)
                 if path is not None:
                     self.found.presence.add(path)
                 else:
                     stack.append((expr.operand, scope))
-            elif isinstance(expr, n.Not | n.IsTest):
+            elif isinstance(expr, n.Not):
                 stack.append((expr.operand, scope))
             elif isinstance(expr, n.Compare):
                 self.compare(expr, scope)
@@ -172,7 +175,7 @@ class _Walker:
         if not isinstance(expr, n.Name):
             return None
         steps.reverse()
-        kind = self.symbols.resolve(expr.name, scope)
+        kind = self.symbols.resolve(expr.name, scope, in_always=self.in_always)
         if kind == "variable":
             base = scope[expr.name]
             return (*base, *steps) if base is not None else None

@@ -9,11 +9,12 @@ are sometimes left out.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Any, Final, TypeAlias
@@ -24,7 +25,7 @@ from pydantic.fields import FieldInfo
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset
-from ruleward.dsl.loader import LoadedRuleset, load
+from ruleward.dsl.loader import LoadedRuleset
 from ruleward.engine import events as ev
 from ruleward.testing.boundaries import ELEMENT, Boundaries, Path, boundaries_of
 
@@ -67,24 +68,61 @@ FIXUPS: dict[type[BaseModel], Fixup] = {
 
 
 def ruleset_ast(ruleset: RulesetLike) -> n.Ruleset | None:
-    """The AST of whatever names a ruleset: an AST, a checked or loaded ruleset, or a path."""
+    """The AST of whatever names a ruleset: an AST, a checked or loaded ruleset, a path or a shipped name."""
     if ruleset is None or isinstance(ruleset, n.Ruleset):
         return ruleset
     if isinstance(ruleset, CheckedRuleset | LoadedRuleset):
         return ruleset.ruleset
-    return load([FilePath(ruleset)]).ruleset
+    from ruleward.engine.ruleset import load_checked
+
+    return load_checked(ruleset).ruleset
 
 
 class EventStrategies:
     """Strategies for one event model, biased by one set of boundaries."""
 
-    def __init__(self, schema: type[BaseModel], bounds: Boundaries) -> None:
+    def __init__(
+        self, schema: type[BaseModel], bounds: Boundaries, seeds: Sequence[dict[str, Json]] = ()
+    ) -> None:
         self.schema = schema
         self.bounds = bounds
-        self._strings = [s for s in bounds.strings()]
+        self.seeds = [s for s in seeds if self._valid(s)]
 
     def event(self) -> st.SearchStrategy[dict[str, Json]]:
-        return self.model(self.schema, ()).filter(self._valid)
+        fresh = self.model(self.schema, ())
+        if not self.seeds:
+            return fresh.filter(self._valid)
+        return st.one_of(fresh, self.neighbour()).filter(self._valid)
+
+    def neighbour(self) -> st.SearchStrategy[dict[str, Json]]:
+        """A seed event (a test's event) with a few top-level fields drawn afresh or one list item changed.
+
+        The tests' events sit where rules fire, and often where several do at once; random events rarely
+        reach there, so their neighbourhood is where the boundaries between decisions are.
+        """
+        names = [name for name in self.schema.model_fields if self.bounds.relevant((name,))]
+        if not names:
+            return st.sampled_from(self.seeds)
+        changes = st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)
+
+        @st.composite
+        def build(draw: st.DrawFn) -> dict[str, Json]:
+            event = copy.deepcopy(draw(st.sampled_from(self.seeds)))
+            for name in draw(changes):
+                current = event.get(name)
+                if isinstance(current, list) and current and draw(st.booleans()):
+                    item = draw(self.element(name))
+                    index = draw(st.integers(0, len(current)))
+                    event[name] = [*current[:index], item, *current[index + 1 :]]
+                else:
+                    value = draw(self._field_value(self.schema.model_fields[name], (name,), signal=False))
+                    if value is _OMIT:
+                        event.pop(name, None)
+                    else:
+                        event[name] = value
+            return event
+
+        return build()
 
     def field(self, name: str) -> st.SearchStrategy[Json]:
         """The strategy of one top-level field, `None` / absent included when the field allows it."""
@@ -131,10 +169,8 @@ class EventStrategies:
             return self.plainest(_strip_optional(annotation), tuple(info.metadata), path)
         value = self.annotation(_strip_optional(annotation), tuple(info.metadata), path)
         # the value comes first, so shrinking heads for a present field; a missing signal (null or left
-        # out) is drawn about two times in seven, an absent optional field one time in three
-        choices: list[st.SearchStrategy[Json]] = [value]
-        if signal:
-            choices += [value, value, value, value]
+        # out) is drawn about two times in seven, an absent optional field one time in two
+        choices: list[st.SearchStrategy[Json]] = [value, value, value, value, value] if signal else [value, value]
         if optional:
             choices.append(st.just(None))
         if not info.is_required():
@@ -147,7 +183,8 @@ class EventStrategies:
         if origin is typing.Annotated:
             return self.plainest(args[0], (*metadata, *args[1:]), path)
         if origin is typing.Literal:
-            return st.just(args[0])
+            # one draw, and other fields' validity may hang on it (an exact hash algorithm has no distance)
+            return st.sampled_from(args)
         if origin in (list, tuple, set, frozenset):
             return st.just([])
         if origin is dict:
@@ -257,7 +294,10 @@ class EventStrategies:
 
 @cache
 def _builder(schema: type[BaseModel], ruleset: n.Ruleset | None) -> EventStrategies:
-    return EventStrategies(schema, boundaries_of(ruleset))
+    from ruleward.testing.cases import case_event
+
+    seeds = [case_event(ruleset, test) for test in ruleset.tests] if ruleset is not None else []
+    return EventStrategies(schema, boundaries_of(ruleset), seeds)
 
 
 def strategies_for(ruleset: RulesetLike = None, schema: type[BaseModel] | None = None) -> EventStrategies:
