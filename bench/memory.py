@@ -13,6 +13,7 @@ import multiprocessing
 import resource
 import tracemalloc
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,15 @@ class MemoryFigure:
 
 
 def _max_rss_kib() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a process started by a large
+    # parent would report the parent's size as its own peak
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux, bytes on macOS
 
 
 def _measure(key: str, size: int, seed: int) -> MemoryFigure:

@@ -28,7 +28,7 @@ from typing import Any
 
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters
-from lark.grammar import Rule
+from lark.grammar import Rule, Terminal
 from lark.lexer import ContextualLexer, LexerThread, PatternRE, PatternStr, TerminalDef
 from lark.parsers.lalr_analysis import Shift
 
@@ -41,9 +41,10 @@ Gather = Callable[[list[Any]], Sequence[Any]]
 # per rule: slots popped, reducer, gather, goto (state under the children -> state after the rule)
 Step = tuple[int, Reducer | None, Gather | None, dict[int, int]]
 
-# Past this many stack slots the caller has lark check the nesting depth. A slot stands for at most a few
-# tree levels (the deepest climb without a new slot is `or` over `and` over a comparison whose operand
-# opens `(`), so below this the tree stays far inside parser.MAX_DEPTH.
+# Past this many stack slots the caller has lark check the nesting depth. Each slot accounts for at most
+# three levels of lark's tree (the steepest climb is `(x) == 1 and c or d` nested in its own `x`: an `or`,
+# an `and` and a comparison per `(`), so below this the tree stays near 3 * 40 levels, well inside the
+# 3 * parser.MAX_DEPTH that parser._check_depth allows.
 MAX_STACK = 40
 
 _UNLEXABLE = "unlexable"  # the master regex's last resort: a character that starts no terminal
@@ -79,6 +80,7 @@ class Tables:
     start: int
     end: int
     rules: tuple[RuleShape, ...]
+    plan: tuple[tuple[str | None, Step], ...]  # per rule, see `_plan`
     contextual: ContextualLexer  # lark's own lexer, asked where the master regex's token does not fit
     # (state below, state on top, token) -> (state on top, next action) after one-child reductions
     passes: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
@@ -152,6 +154,7 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
         start=parse_table.start_states["start"],
         end=parse_table.end_states["start"],
         rules=shapes,
+        plan=tuple(_plan(shape, goto) for shape, goto in zip(shapes, gotos, strict=True)),
         contextual=contextual,
     )
 
@@ -167,7 +170,7 @@ def _absorbed_keywords(terminals: Sequence[TerminalDef]) -> dict[str, str]:
                 continue
             match = re.match(regex.pattern.to_regexp(), word.pattern.value)
             if match and match.group(0) == word.pattern.value:
-                if not word.pattern.flags <= regex.pattern.flags or word.name in absorbed:
+                if not set(word.pattern.flags) <= set(regex.pattern.flags) or word.name in absorbed:
                     raise ValueError(f"keyword {word.name} is matched in a way the fast path does not follow")
                 absorbed[word.name] = regex.name
     return absorbed
@@ -178,7 +181,7 @@ def _shape(rule: Rule) -> RuleShape:
     kept = [
         (i, not symbol.is_term and symbol.name.startswith("_"))
         for i, symbol in enumerate(rule.expansion)
-        if keep_all or not (symbol.is_term and symbol.filter_out)
+        if keep_all or not (isinstance(symbol, Terminal) and symbol.filter_out)
     ]
     splice = tuple(s for _, s in kept)
     # with maybe_placeholders an optional part left out still counts as a child, so such a rule keeps its node
@@ -200,27 +203,38 @@ def steps(tables: Tables, handlers: Mapping[str, Handler]) -> list[Step]:
     A tree rule's handler is named as lark names the rule's node; a `_helper` rule makes the list its
     parent splices in; a `?rule` passes its one kept child through.
     """
-    out: list[Step] = []
-    for shape, goto in zip(tables.rules, tables.gotos, strict=True):
-        keep, splice = shape.keep, shape.splice
-        gather: Gather | None = None
-        reducer: Reducer | None
-        if shape.inline:
-            only = keep[0]
-            reducer = None if shape.size == 1 else (lambda children, first, last, only=only: children[only])
-        elif shape.helper:
-            reducer = _helper(keep, splice)
-        elif shape.name in handlers:
-            reducer = handlers[shape.name]
-            gather = _gather(keep, splice, shape.size)
-        else:
-            raise AssertionError(f"no AST rule for {shape.name}")
-        out.append((shape.size, reducer, gather, goto))
-    return out
+    try:
+        return [
+            (size, reducer if name is None else handlers[name], gather, goto)
+            for name, (size, reducer, gather, goto) in tables.plan
+        ]
+    except KeyError as missing:
+        raise AssertionError(f"no AST rule for {missing}") from None
+
+
+def _plan(shape: RuleShape, goto: dict[int, int]) -> tuple[str | None, Step]:
+    """A rule's step, but for a tree rule the name of its handler, which each parse supplies."""
+    keep, splice = shape.keep, shape.splice
+    if shape.inline:
+        only = keep[0]
+        reducer = None if shape.size == 1 else (lambda children, first, last: children[only])
+        return None, (shape.size, reducer, None, goto)
+    if shape.helper:
+        return None, (shape.size, _helper(keep, splice), None, goto)
+    return shape.name, (shape.size, None, _gather(keep, splice, shape.size), goto)
 
 
 def _gather(keep: tuple[int, ...], splice: tuple[bool, ...], size: int) -> Gather | None:
     if any(splice):
+        # a `_helper` list is used once, by this rule, so it may be handed on or grown in place
+        if splice == (True,):
+            return itemgetter(keep[0])
+        if splice == (False, True):
+            head, items = keep
+            return lambda children: [children[head], *children[items]]
+        if splice == (False, False, True):
+            one, two, items = keep
+            return lambda children: [children[one], children[two], *children[items]]
         return lambda children: _kept(children, keep, splice)
     if keep == tuple(range(size)):
         return None  # lark keeps every child
@@ -286,7 +300,7 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
     while resume is not None:
         offset, resume = resume, None
         for match in tables.pattern.finditer(text, offset):
-            kind = match.lastgroup or _UNLEXABLE
+            kind: str = match.lastgroup  # type: ignore[assignment]  # every alternative is a named group
             start, end = match.span(kind)
             value = text[start:end]
             if kind in ignore:
@@ -307,8 +321,6 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                 kind, value = _relex(tables, text, state_stack[-1], start, line, start - line_start + 1)
                 action = row[kind]
                 resume = start + len(value)
-            if "\n" in value:
-                raise Bail(f"a token spanning lines at offset {start}")
             kinds(kind)
             texts(value)
             starts(start)
@@ -349,6 +361,8 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                 raise Bail("deep nesting")
             if resume is not None:
                 break  # the token was shorter than the regex's: read on from its end
+    if line != text.count("\n") + 1:
+        raise Bail("a token spanning lines")  # tokens' lines are counted only between tokens
     while True:
         action = actions[state_stack[-1]].get("$END")
         if action is None or action >= 0:

@@ -8,11 +8,12 @@ this module sees lark. Every failure becomes a `DiagnosticError`.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from json.decoder import scanstring
 from typing import Any, cast
 
 from lark import Lark, Token, Tree
@@ -477,11 +478,7 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-# ---- building the AST --------------------------------------------------------------------------------------
-#
-# lexer.parse calls one reducer per grammar rule as the LALR tables complete it: children first, left to
-# right, the order lark's own transformers visit a tree. A reducer receives the children lark would keep in
-# its tree (AST values, or token indices for tokens) and its first and last token's index.
+# ---- spans of lark's tokens and tree nodes (syntax errors, nesting) -------------------------------------
 
 
 def _token_span(source: SourceFile, token: Token) -> Span:
@@ -504,9 +501,23 @@ def _meta_span(source: SourceFile, meta: Any) -> Span:
     )
 
 
+# ---- building the AST --------------------------------------------------------------------------------------
+#
+# lexer.parse calls one handler per tree rule as the LALR tables complete it: children first, left to
+# right, the order lark's own transformers visit a tree (so the first error found is the same). A handler
+# gets the children lark would keep in its tree (AST values, or token indices for tokens) and the indices
+# of the rule's first and last token.
+
+
 @cache
 def _tables() -> lexer.Tables:
     return lexer.tables(_lark())
+
+
+@cache
+def _handled() -> frozenset[str]:
+    """The names of the grammar's tree rules, each a `_Builder` method."""
+    return frozenset(name for name, _ in _tables().plan if name is not None)
 
 
 class _Clause:
@@ -560,6 +571,25 @@ def _flatten(kind: type[n.And] | type[n.Or], operands: list[n.Expr]) -> tuple[n.
     return tuple(out)
 
 
+def _spans(file: str, tokens: lexer.Tokens) -> Callable[[int, int], Span]:
+    """The span from the start of token `first` to the end of token `last` (tokens hold no line break)."""
+    texts, starts, lines, columns = tokens.texts, tokens.starts, tokens.lines, tokens.columns
+
+    def span(first: int, last: int) -> Span:
+        width = len(texts[last])
+        return Span(
+            file,
+            lines[first],
+            columns[first],
+            lines[last],
+            columns[last] + width,
+            starts[first],
+            starts[last] + width,
+        )
+
+    return span
+
+
 class _Builder:
     """One method per tree rule of the grammar, named as lark names the rule's node."""
 
@@ -569,35 +599,18 @@ class _Builder:
         self._tokens = tokens
         self._kinds = tokens.kinds
         self._texts = tokens.texts
-        self._starts = tokens.starts
-        self._lines = tokens.lines
-        self._columns = tokens.columns
+        self._span = _spans(source.path, tokens)
 
     def handlers(self) -> dict[str, lexer.Handler]:
-        names = {shape.name for shape in _tables().rules if not shape.inline and not shape.helper}
-        return {name: getattr(self, name) for name in names if hasattr(self, name)}
+        return {name: getattr(self, name) for name in _handled() if hasattr(self, name)}
 
     # helpers
-    def _span(self, first: int, last: int) -> Span:
-        width = len(self._texts[last])
-        return Span(
-            self._file,
-            self._lines[first],
-            self._columns[first],
-            self._lines[last],
-            self._columns[last] + width,
-            self._starts[first],
-            self._starts[last] + width,
-        )
-
     def _string(self, token: int) -> str:
         text = self._texts[token]
         if "\\" not in text and text.isprintable():
             return text[1:-1]  # nothing to unescape, and no control character JSON would refuse
         try:
-            value, end = scanstring(text, 1)
-            if end != len(text):
-                raise ValueError("text after the string")
+            value = json.loads(text)
         except ValueError:
             raise DiagnosticError(
                 [
@@ -864,15 +877,7 @@ class _Builder:
         expr: n.Expr = head
         for token in rest:
             # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
-            start = expr.span
-            end = self._span(token, token)
-            expr = n.Attribute(
-                expr,
-                self._texts[token],
-                span=Span(
-                    self._file, start.line, start.column, end.end_line, end.end_column, start.start, end.end
-                ),
-            )
+            expr = n.Attribute(expr, self._texts[token], span=self._span(first, token))
         return expr
 
     def name(self, children: list[int], first: int, last: int) -> n.Name:

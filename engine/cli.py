@@ -34,6 +34,7 @@ from ruleward.dsl.diagnostics import Diagnostic, DiagnosticError, has_errors, re
 
 if TYPE_CHECKING:
     from ruleward.engine.engine import Engine
+    from ruleward.engine.explain import Explanation
     from ruleward.engine.records import JsonlDecisionSink
 
 P = ParamSpec("P")
@@ -499,6 +500,10 @@ class _Tally:
         self.broken = 0
         self.dispositions: dict[str, int] = {}
 
+    def count(self, disposition: str) -> None:
+        self.decided += 1
+        self.dispositions[disposition] = self.dispositions.get(disposition, 0) + 1
+
     def line(self) -> str:
         parts = ", ".join(f"{count} {name}" for name, count in sorted(self.dispositions.items()))
         text = f"{self.decided} event{'s' if self.decided != 1 else ''} decided"
@@ -511,13 +516,13 @@ class _Tally:
 # ---- eval -------------------------------------------------------------------------------------------------
 
 
-def _load_engine(ruleset: str, schema: type[BaseModel] | None, validate: bool) -> Engine:
+def _load_engine(ruleset: str, schema: type[BaseModel] | None) -> Engine:
     from ruleward.engine.engine import Engine
     from ruleward.engine.ruleset import RulesetError
     from ruleward.engine.tracing import DecisionTracer
 
     try:
-        return Engine.load(ruleset, schema, validate=validate, tracer=DecisionTracer())
+        return Engine.load(ruleset, schema, validate=False, tracer=DecisionTracer())
     except RulesetError as error:
         err = _stderr()
         err.print(_styled_diagnostics(render_all(error.diagnostics, error.texts)))
@@ -576,7 +581,7 @@ def eval_(
 ) -> None:
     """Decide events with a ruleset. Exit 1 if any event was malformed (the others are still decided)."""
     model = import_schema(schema) if schema else None
-    engine = _load_engine(ruleset, model, validate)
+    engine = _load_engine(ruleset, model)
     err = _stderr()
     tally = _Tally()
     with ExitStack() as stack:
@@ -589,9 +594,12 @@ def eval_(
             progress = stack.enter_context(_progress_bar(err))
             task = progress.add_task("deciding", total=total)
             advance = functools.partial(_advance, progress, task)
+        run = _Run(
+            engine, engine.ruleset.schema if validate else None, output_format, explain, sink, tally, err
+        )
         for argument in events:
             for item in read_events(argument):
-                _decide(engine, item, output_format, explain, sink, tally, err)
+                _decide(run, item)
                 advance(item.size)
     if output_format is OutputFormat.TEXT:
         _stdout().print(tally.line(), markup=False)
@@ -636,53 +644,63 @@ def _event_label(event: object) -> str:
     return f" (event `{event_id}`)" if isinstance(event_id, str) else ""
 
 
-def _decide(
-    engine: Engine,
-    item: EventInput,
-    output_format: OutputFormat,
-    explain: bool,
-    sink: JsonlDecisionSink | None,
-    tally: _Tally,
-    err: Console,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What deciding one event needs: the engine, how to validate, where decisions go."""
+
+    engine: Engine
+    schema: type[BaseModel] | None  # None: events go to the engine unvalidated (--no-validate)
+    output_format: OutputFormat
+    explain: bool
+    sink: JsonlDecisionSink | None
+    tally: _Tally
+    err: Console
+
+
+def _decide(run: _Run, item: EventInput) -> None:
+    event = item.event
     problem = item.problem
-    if problem is None and not isinstance(item.event, dict):
-        problem = f"an event is a JSON object, not {_json_kind(item.event)}"
-    if problem is not None:
-        tally.malformed += 1
-        err.print(f"{item.where}: {problem}", markup=False)
+    if problem is None and not isinstance(event, dict):
+        problem = f"an event is a JSON object, not {_json_kind(event)}"
+    if problem is not None or not isinstance(event, dict):
+        run.tally.malformed += 1
+        run.err.print(f"{item.where}: {problem}", markup=False)
         return
+    if run.schema is not None:
+        # validated here rather than by the engine, which would decide a malformed event (failing closed)
+        # where the command line must report it; the engine gets, and the record keeps, the validated form
+        try:
+            event = run.schema.model_validate(event).model_dump(mode="json")
+        except ValidationError as error:
+            run.tally.malformed += 1
+            run.err.print(f"{item.where}{_event_label(event)}: {validation_problem(error)}", markup=False)
+            return
+    explanation: Explanation | None = None
     try:
-        if explain:
-            explanation = engine.explain(item.event)
+        if run.explain:
+            explanation = run.engine.explain(event)
             decision = explanation.decision
         else:
-            decision = engine.evaluate(item.event)
-    except ValidationError as error:
-        tally.malformed += 1
-        err.print(f"{item.where}{_event_label(item.event)}: {validation_problem(error)}", markup=False)
-        return
+            decision = run.engine.evaluate(event)
     except Exception as error:  # a bug, not bad input: say so, decide the other events, exit 2 at the end
-        tally.broken += 1
-        _error(
-            err, f"{item.where}{_event_label(item.event)}: internal error: {type(error).__name__}: {error}"
-        )
+        run.tally.broken += 1
+        _error(run.err, f"{item.where}{_event_label(event)}: internal error: {type(error).__name__}: {error}")
         return
     record = decision.to_dict()
-    tally.decided += 1
-    disposition = str(record.get("disposition"))
-    tally.dispositions[disposition] = tally.dispositions.get(disposition, 0) + 1
-    if output_format is OutputFormat.JSON:
-        line = {**record, "explanation": explanation.to_dict()} if explain else record
-        _write_line(orjson.dumps(line).decode())
+    run.tally.count(decision.disposition)
+    if run.output_format is OutputFormat.JSON:
+        if explanation is not None:
+            why = {key: value for key, value in explanation.to_dict().items() if key != "decision"}
+            record = {**record, "explanation": why}
+        _write_line(orjson.dumps(record).decode())
     else:
         out = _stdout()
         out.print(decision_text(record))
-        if explain:
+        if explanation is not None:
             out.print(explanation.render(), markup=False)
         out.print()
-    if sink is not None:
-        sink.write(decision, item.event)
+    if run.sink is not None:
+        run.sink.write(decision, event)
 
 
 def _json_kind(value: object) -> str:

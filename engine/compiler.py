@@ -211,7 +211,7 @@ class _Generator:
             else:
                 self.rule(self.plan.rules[self.plan.rule_index[name]])
         header = [
-            f"# ruleward: ruleset {self.plan.info.name!r} version {self.plan.info.version!r}; generated, do not edit",
+            f"# ruleward: ruleset {self.plan.info.name!r} version {self.plan.info.version!r}; generated code",
             f"def {FUNCTION_NAME}(ev):",
             "    _fired = 0",
             "    _errs = []",
@@ -425,13 +425,13 @@ class _Generator:
                     if value != acc:
                         self.emit(f"{acc} = {value}")
                 continue
-            self.emit(f"if {acc} is not {stop} and 1:")
+            self.emit(f"if {acc} is not {stop}:")
             with self.block():
                 value = self.truth(operand, scope)
                 if self.unknown(operand, scope):
                     value = self.bind(value)
                     self.emit(f"if {value} is {stop}: {acc} = {stop}")
-                    pass
+                    self.emit(f"elif {value} is None: {acc} = None")
                 else:
                     self.emit(f"if {'not ' if is_and else ''}{value}: {acc} = {stop}")
         return acc
@@ -536,7 +536,8 @@ class _Generator:
                 fast_type = f"{other}.__class__ is _str"
             if fast_type is not None:
                 # the common cases inline: a number (or string) against the constant, or nothing there
-                test = f"(({left_code} {op} {right_code}) if {fast_type} else False if {other} is None else {test})"
+                fast = f"({left_code} {op} {right_code})"
+                test = f"({fast} if {fast_type} else False if {other} is None else {test})"
         return self.guard(unknowns, test)
 
     def equals_literal(self, other: str, value: object) -> str:
@@ -578,7 +579,9 @@ class _Generator:
             facts = self.plan.schema.field(shape, expr.name)
             default = "" if facts.default is None else f", {self.literal(facts.default)}"
             key = repr(expr.name)
-            code = f"({base}.get({key}{default}) if {base}.__class__ is _dict else _get({base}, {key}{default}))"
+            code = (
+                f"({base}.get({key}{default}) if {base}.__class__ is _dict else _get({base}, {key}{default}))"
+            )
             return code, facts.shape
         if isinstance(expr, n.Call):
             return self.call(expr, scope), Shape()

@@ -277,7 +277,7 @@ if hasattr(os, "register_at_fork"):
 
 def new_decision_id() -> str:
     """32 hex digits, unique per process run (random prefix) and within it (counter)."""
-    return "%032x" % next(_ids)
+    return f"{next(_ids):032x}"
 
 
 # ---- combining actions ------------------------------------------------------------------------------------
@@ -306,11 +306,15 @@ def combine(actions: Iterable[Action]) -> tuple[str, Action, tuple[Action, ...]]
     return disposition, account, tuple(Action(kind, params) for (kind, _), params in ordered)
 
 
-def _merge_into(existing: dict[str, ParamValue], params: Mapping[str, ParamValue], rules: dict[str, str]) -> None:
+def _merge_into(
+    existing: dict[str, ParamValue], params: Mapping[str, ParamValue], rules: dict[str, str]
+) -> None:
     for name, value in params.items():
         current = existing.get(name)
         if current is None:
-            existing[name] = value  # e.g. an `sla` only one of them sets: the one with a deadline is more urgent
+            existing[name] = (
+                value  # e.g. an `sla` only one of them sets: the one with a deadline is more urgent
+            )
         elif name in rules:
             pick = min if rules[name] == "min" else max
             existing[name] = pick(current, value)  # type: ignore[type-var]

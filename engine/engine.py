@@ -115,7 +115,9 @@ class Engine:
             else:
                 data, problems = self._prepare(event, loaded)
                 if data is None:
-                    decision = loaded.plan.decide(None, 0, [], started, event_errors=problems, trace_id=trace_id)
+                    decision = loaded.plan.decide(
+                        None, 0, [], started, event_errors=problems, trace_id=trace_id
+                    )
                 else:
                     fired, errors = loaded.compiled.run(data)
                     decision = loaded.plan.decide(

@@ -70,7 +70,10 @@ class Explanation:
 
 
 def explain(
-    plan: Plan, data: dict[str, object] | None, event_errors: Sequence[EvalError], started_ns: int | None = None
+    plan: Plan,
+    data: dict[str, object] | None,
+    event_errors: Sequence[EvalError],
+    started_ns: int | None = None,
 ) -> Explanation:
     started = time.perf_counter_ns() if started_ns is None else started_ns
     if data is None:

@@ -187,9 +187,9 @@ class _Evaluation:
                 return self._compare(expr, scope)
             if isinstance(expr, n.IsTest):
                 return self._is_test(expr, scope)
-            value = self.value(expr, scope)[0]
-            result = None if value is rt.UNKNOWN else rt.truth(value)
-            return result, (self._fact(expr, result, ((expr, value),), scope),)
+            found = self.value(expr, scope)[0]
+            result = None if found is rt.UNKNOWN else rt.truth(found)
+            return result, (self._fact(expr, result, ((expr, found),), scope),)
         except Exception as error:
             raise self._failure(expr, error) from None
 

@@ -11,6 +11,7 @@ Anything the engine cannot evaluate becomes a `RulesetError`, never a traceback.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import typing
@@ -28,29 +29,35 @@ from pydantic_core import PydanticUndefined
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset, check
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticCode, render_all
+from ruleward.dsl.formatter import canonical_text
 from ruleward.dsl.loader import RULESET_SUFFIX, LoadedRuleset, load, parse_sources
 from ruleward.dsl.source import NO_SPAN, SourceFile, Span
 from ruleward.dsl.symbols import FUNCTIONS, Symbols
 from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
 from ruleward.engine import runtime as rt
-from ruleward.engine.events import SIGNAL_MARKER, ModerationEvent
 from ruleward.engine.decision import (
-    EvalError,
     Action,
     Decision,
+    EvalError,
     Match,
     Outcome,
     RulesetInfo,
     combine,
     make_decision,
 )
+from ruleward.engine.events import SIGNAL_MARKER, ModerationEvent
 
 CANNOT_COMPILE = DiagnosticCode("E901", "cannot-compile", "a ruleset the engine cannot evaluate")
 ENGINE_CYCLE = DiagnosticCode("E902", "engine-cycle", "conditions or rules that depend on themselves")
 BAD_ACTION = DiagnosticCode("E903", "engine-bad-action", "an action the engine cannot carry out")
 
 SHIPPED_PACKAGE = "ruleward.rulesets"
-DEFAULT_FALLBACK = (Action("hold"), Action("review", {"queue": "signals_retry", "priority": "P2"}))
+_log = logging.getLogger("ruleward.engine")
+
+DEFAULT_FALLBACK: tuple[Action, ...] = (
+    Action("hold"),
+    Action("review", {"queue": "signals_retry", "priority": "P2"}),
+)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 Source = str | Path | Sequence[str | Path]
@@ -121,20 +128,15 @@ def _read_traversable(folder: Traversable, prefix: str) -> list[SourceFile]:
 def ruleset_digest(checked: CheckedRuleset) -> str:
     """sha256 of the ruleset's canonical text: the same rules give the same digest, however formatted.
 
-    Until the formatter can give a canonical text, the digest is of the source texts (in a stable order,
-    without their paths, so moving a ruleset does not change it).
+    Should the formatter fail on a ruleset (a bug), the digest is of the source texts instead (in a stable
+    order, without their paths), and a warning says so.
     """
     try:
-        from ruleward.dsl.formatter import canonical_text  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        canonical_text = None
-    if canonical_text is not None:
-        try:
-            text = canonical_text(checked.ruleset)
-            if isinstance(text, str):
-                return hashlib.sha256(text.encode("utf-8")).hexdigest()
-        except Exception:  # noqa: S110 - a formatter bug must not stop the engine; the text digest is stable
-            pass
+        text = canonical_text(checked.ruleset)
+    except Exception:
+        _log.warning("ruleward: no canonical text for the digest; digesting the source texts", exc_info=True)
+    else:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
     digest = hashlib.sha256()
     for text in sorted(checked.texts.values()):
         data = text.encode("utf-8")
@@ -421,11 +423,19 @@ class _Builder:
                 if isinstance(node, n.Call):
                     arity = FUNCTIONS.get(node.function)
                     if arity is None:
-                        self.fail(CANNOT_COMPILE, node.span, f"unknown function `{node.function}`",
-                                  f"the functions are {', '.join(f'`{f}`' for f in FUNCTIONS)}")
+                        self.fail(
+                            CANNOT_COMPILE,
+                            node.span,
+                            f"unknown function `{node.function}`",
+                            f"the functions are {', '.join(f'`{f}`' for f in FUNCTIONS)}",
+                        )
                     elif len(node.args) != arity[0]:
-                        self.fail(CANNOT_COMPILE, node.span,
-                                  f"`{node.function}` takes {arity[0]} argument, given {len(node.args)}", None)
+                        self.fail(
+                            CANNOT_COMPILE,
+                            node.span,
+                            f"`{node.function}` takes {arity[0]} argument, given {len(node.args)}",
+                            None,
+                        )
 
     def _expressions(self) -> list[n.Expr]:
         out: list[n.Expr] = [c.expr for c in self.symbols.conditions.values()]
@@ -524,8 +534,12 @@ class _Builder:
     ) -> RulePlan:
         mode = rule.mode.name if rule.mode is not None else "enforce"
         if mode not in ("enforce", "shadow"):
-            self.fail(CANNOT_COMPILE, rule.mode.span if rule.mode else None, f"unknown mode `{mode}`",
-                      "write `mode enforce` or `mode shadow`")
+            self.fail(
+                CANNOT_COMPILE,
+                rule.mode.span if rule.mode else None,
+                f"unknown mode `{mode}`",
+                "write `mode enforce` or `mode shadow`",
+            )
         actions = tuple(self._action(a, constants) for a in rule.actions)
         match = Match(
             rule.name,
@@ -534,7 +548,13 @@ class _Builder:
             actions,
         )
         return RulePlan(
-            index, rule, mode == "shadow", actions, match, self._signals_of(rule.when), self._signals_of(rule.unless)
+            index,
+            rule,
+            mode == "shadow",
+            actions,
+            match,
+            self._signals_of(rule.when),
+            self._signals_of(rule.unless),
         )
 
     def _action(self, action: n.Action, constants: dict[str, n.Scalar]) -> Action:
@@ -546,7 +566,9 @@ class _Builder:
         for argument in action.args:
             param = spec.param(argument.name)
             if param is None:
-                self.fail(BAD_ACTION, argument.span, f"`{action.name}` has no argument `{argument.name}`", None)
+                self.fail(
+                    BAD_ACTION, argument.span, f"`{action.name}` has no argument `{argument.name}`", None
+                )
                 continue
             value: n.Scalar | None
             if isinstance(argument.value, n.Symbol):
@@ -568,7 +590,11 @@ class _Builder:
                 continue
             params[argument.name] = value
         for param in spec.params:
-            if param.required and param.name not in params and not any(a.name == param.name for a in action.args):
+            if (
+                param.required
+                and param.name not in params
+                and not any(a.name == param.name for a in action.args)
+            ):
                 self.fail(BAD_ACTION, action.span, f"`{action.name}` needs the argument `{param.name}`", None)
         return Action(action.name, params)
 
@@ -581,7 +607,9 @@ def _param_problem(kind: str, value: n.Scalar, minimum: int | None, maximum: int
             return f"is {value}, outside {minimum}..{maximum}"
         return None
     if kind == "priority":
-        return None if value in PRIORITIES else f"needs one of {', '.join(PRIORITIES)}, given {rt.show(value)}"
+        return (
+            None if value in PRIORITIES else f"needs one of {', '.join(PRIORITIES)}, given {rt.show(value)}"
+        )
     return None if isinstance(value, str) else f"needs a string, given {rt.show(value)}"
 
 

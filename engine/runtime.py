@@ -1,4 +1,4 @@
-"""What one rule expression does to one value: the leaf semantics both the compiled code and the interpreter use.
+"""What an expression does to one value: the leaf semantics the compiled code and the interpreter share.
 
 Values are decoded JSON. Python `None` is an ABSENT value (null, or a field the event leaves out), and
 `UNKNOWN` is what reading through a missing signal gives. Truth values are `True`, `False` and `None` for
@@ -231,7 +231,9 @@ def score_table(classifiers: object) -> object:
         if isinstance(best, TypeError):
             continue
         if not _is_number(score):
-            table[label] = TypeError(f"the `score` of a `{label}` signal should be a number, found {show(score)}")
+            table[label] = TypeError(
+                f"the `score` of a `{label}` signal should be a number, found {show(score)}"
+            )
         elif best is None or score > best:  # type: ignore[operator]
             table[label] = score
     return table

@@ -3,33 +3,26 @@
 The engine calls its `tracer` after each decision, so `DecisionTracer` records the span after the fact,
 with the evaluation's own start and end times (end = now, start = end - `elapsed_us`). Tracing thus stays
 out of the generated hot path. Only `opentelemetry-api` is needed: with no SDK configured the global
-provider is the API's proxy or no-op provider, and a call costs one lookup and an `isinstance`.
+provider is the API's proxy or no-op provider, and a call costs a clock read (see `DecisionTracer`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import metadata
-from typing import Final, Protocol
+from typing import Final
 
 from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider, SpanKind, Tracer, TracerProvider
 from opentelemetry.util.types import AttributeValue
 
+from ruleward.engine.decision import Decision, EvalError, Match
+
 SPAN_NAME: Final = "ruleward.evaluate"
 RULE_FIRED_EVENT: Final = "ruleward.rule.fired"
 RULE_ERROR_EVENT: Final = "ruleward.rule.error"
 INSTRUMENTATION_SCOPE: Final = "ruleward"
-
-
-class TraceableDecision(Protocol):
-    """What the tracer needs of a decision: its JSON form, its evaluation time, a place for the trace id."""
-
-    elapsed_us: int
-    trace_id: str | None
-
-    def to_dict(self) -> dict[str, object]: ...
 
 
 def _version() -> str | None:
@@ -42,92 +35,85 @@ def _version() -> str | None:
 class DecisionTracer:
     """Records a `ruleward.evaluate` span for each decision it is called with; usable as `Engine`'s tracer.
 
-    Pass `tracer_provider` to trace to a provider of your own; by default the global provider is looked up
-    on every call, so an SDK configured after the engine was loaded is still picked up.
+    Pass `tracer_provider` to trace to a provider of your own. By default the global provider is used: once
+    an SDK has set it, it cannot change, so its tracer is kept; until then, the provider is looked up again
+    at most every `recheck_seconds`, so an SDK configured after the engine was loaded is still picked up
+    while a call without one stays a clock read and a comparison.
     """
 
-    def __init__(self, tracer_provider: TracerProvider | None = None) -> None:
-        self._provider = tracer_provider
+    def __init__(
+        self, tracer_provider: TracerProvider | None = None, *, recheck_seconds: float = 1.0
+    ) -> None:
         self._tracer: Tracer | None = None
-        self._tracer_provider: TracerProvider | None = None
+        self._recheck_seconds = recheck_seconds
+        self._next_check = float("-inf")
+        if tracer_provider is not None:
+            self._tracer = tracer_provider.get_tracer(INSTRUMENTATION_SCOPE, _version())
 
-    def _current_tracer(self) -> Tracer | None:
-        provider = self._provider if self._provider is not None else trace.get_tracer_provider()
+    def _look_up(self) -> Tracer | None:
+        self._next_check = time.monotonic() + self._recheck_seconds
+        provider = trace.get_tracer_provider()
         if isinstance(provider, ProxyTracerProvider | NoOpTracerProvider):
             return None  # no SDK: any span would be dropped, so build none
-        if provider is not self._tracer_provider:
-            self._tracer = provider.get_tracer(INSTRUMENTATION_SCOPE, _version())
-            self._tracer_provider = provider
+        self._tracer = provider.get_tracer(INSTRUMENTATION_SCOPE, _version())
         return self._tracer
 
-    def __call__(self, decision: TraceableDecision) -> None:
-        tracer = self._current_tracer()
+    def __call__(self, decision: Decision) -> None:
+        tracer = self._tracer
         if tracer is None:
-            return
+            if time.monotonic() < self._next_check:
+                return
+            tracer = self._look_up()
+            if tracer is None:
+                return
         end = time.time_ns()
         start = end - max(0, decision.elapsed_us) * 1000
-        record = decision.to_dict()
         # the span's parent is whatever span is current in the caller, e.g. the host's request span
         span = tracer.start_span(
-            SPAN_NAME, kind=SpanKind.INTERNAL, start_time=start, attributes=decision_attributes(record)
+            SPAN_NAME, kind=SpanKind.INTERNAL, start_time=start, attributes=decision_attributes(decision)
         )
         if span.is_recording():
-            for fired in _dicts(record.get("matched")):
-                span.add_event(RULE_FIRED_EVENT, _present(rule_event_attributes(fired)), timestamp=end)
-            for error in _dicts(record.get("errors")):
-                span.add_event(RULE_ERROR_EVENT, _present(error_event_attributes(error)), timestamp=end)
+            for match in decision.matched:
+                span.add_event(RULE_FIRED_EVENT, rule_event_attributes(match), timestamp=end)
+            for error in decision.errors:
+                span.add_event(RULE_ERROR_EVENT, error_event_attributes(error), timestamp=end)
         span.end(end_time=end)
         context = span.get_span_context()
         if context.is_valid:
             decision.trace_id = trace.format_trace_id(context.trace_id)
 
 
-def decision_attributes(record: Mapping[str, object]) -> dict[str, AttributeValue]:
-    """The span attributes of a decision, from its JSON form (`Decision.to_dict()`)."""
-    ruleset = record.get("ruleset")
-    ruleset = ruleset if isinstance(ruleset, Mapping) else {}
-    account = record.get("account_action")
-    account_kind = account.get("kind") if isinstance(account, Mapping) else account
-    attributes: dict[str, AttributeValue | None] = {
-        "ruleward.ruleset.name": _scalar(ruleset.get("name")),
-        "ruleward.ruleset.version": _scalar(ruleset.get("version")),
-        "ruleward.ruleset.digest": _scalar(ruleset.get("digest")),
-        "ruleward.event.id": _scalar(record.get("event_id")),
-        "ruleward.disposition": _scalar(record.get("disposition")),
-        "ruleward.account_action": _scalar(account_kind),
-        "ruleward.rules.fired": [str(m.get("rule")) for m in _dicts(record.get("matched"))],
-        "ruleward.rules.shadow": [str(rule) for rule in _list(record.get("shadow"))],
-        "ruleward.rules.errored": [str(e.get("rule")) for e in _dicts(record.get("errors"))],
-        "ruleward.obligations": [str(o.get("kind")) for o in _dicts(record.get("obligations"))],
-    }
-    return _present(attributes)
+def decision_attributes(decision: Decision) -> dict[str, AttributeValue]:
+    """The span attributes of a decision."""
+    ruleset = decision.ruleset
+    return _present(
+        {
+            "ruleward.ruleset.name": ruleset.name,
+            "ruleward.ruleset.version": ruleset.version,
+            "ruleward.ruleset.digest": ruleset.digest,
+            "ruleward.event.id": decision.event_id,
+            "ruleward.disposition": decision.disposition,
+            "ruleward.account_action": decision.account_action.kind,
+            "ruleward.rules.fired": [match.rule for match in decision.matched],
+            "ruleward.rules.shadow": list(decision.shadow),
+            "ruleward.rules.errored": [error.rule for error in decision.errors],
+            "ruleward.obligations": [obligation.kind for obligation in decision.obligations],
+        }
+    )
 
 
-def rule_event_attributes(fired: Mapping[str, object]) -> dict[str, AttributeValue | None]:
-    return {
-        "ruleward.rule.id": _scalar(fired.get("rule")),
-        "ruleward.rule.tier": _scalar(fired.get("tier")),
-        "ruleward.rule.citation": _scalar(fired.get("cite")),
-    }
+def rule_event_attributes(match: Match) -> dict[str, AttributeValue]:
+    return _present(
+        {
+            "ruleward.rule.id": match.rule,
+            "ruleward.rule.tier": match.tier,
+            "ruleward.rule.citation": match.cite,
+        }
+    )
 
 
-def error_event_attributes(error: Mapping[str, object]) -> dict[str, AttributeValue | None]:
-    return {
-        "ruleward.rule.id": _scalar(error.get("rule")),
-        "ruleward.error.message": _scalar(error.get("message")),
-    }
-
-
-def _scalar(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _list(value: object) -> Sequence[object]:
-    return value if isinstance(value, list | tuple) else ()
-
-
-def _dicts(value: object) -> list[Mapping[str, object]]:
-    return [item for item in _list(value) if isinstance(item, Mapping)]
+def error_event_attributes(error: EvalError) -> dict[str, AttributeValue]:
+    return {"ruleward.rule.id": error.rule, "ruleward.error.message": error.message}
 
 
 def _present(attributes: Mapping[str, AttributeValue | None]) -> dict[str, AttributeValue]:
@@ -140,6 +126,5 @@ __all__ = [
     "RULE_FIRED_EVENT",
     "SPAN_NAME",
     "DecisionTracer",
-    "TraceableDecision",
     "decision_attributes",
 ]

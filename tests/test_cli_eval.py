@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ruleward.engine.cli import app, read_events
+from ruleward.engine.engine import Engine
+from ruleward.engine.events import validate_event
 from ruleward.engine.records import read_records, replay
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +19,23 @@ EXAMPLES = ROOT / "examples" / "events"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
 
 _ENV: dict[str, str | None] = {"FORCE_COLOR": None, "TTY_COMPATIBLE": None, "NO_COLOR": "1"}
+
+
+_ENGINES: dict[tuple[str, object], Engine] = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_engine_per_ruleset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking and compiling a ruleset takes a while: each one is loaded once for the whole file."""
+    load = Engine.load
+
+    def cached(source: str, schema: object = None, **options: Any) -> Engine:
+        key = (str(source), schema)
+        if key not in _ENGINES:
+            _ENGINES[key] = load(source, schema, **options)  # type: ignore[arg-type]
+        return _ENGINES[key]
+
+    monkeypatch.setattr(Engine, "load", cached)
 
 
 def invoke(*args: str | Path, stdin: str | bytes | None = None) -> Result:
@@ -137,6 +156,26 @@ def test_eval_empty_input_decides_nothing(tmp_path: Path) -> None:
     result = invoke("eval", "child_safety", jsonl(tmp_path / "none.jsonl", []), "-f", "json")
     assert result.exit_code == 0
     assert result.stdout == ""
+
+
+def test_eval_with_a_host_schema_validates_against_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the host's model is the default one with a stricter event id: that is what validation must enforce
+    (tmp_path / "host_model.py").write_text(
+        "from pydantic import Field\n"
+        "from ruleward.engine.events import ModerationEvent\n\n"
+        "class StrictIds(ModerationEvent):\n"
+        "    event_id: str = Field(pattern=r'^ev-')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    other = example("benign-upload") | {"event_id": "not-an-id"}
+    path = jsonl(tmp_path / "events.jsonl", [json.dumps(example("verified-pdq-match")), json.dumps(other)])
+    result = invoke("eval", "child_safety", path, "--schema", "host_model:StrictIds", "-f", "json")
+    assert result.exit_code == 1
+    assert f"{path}:2 (event `not-an-id`): invalid event: `event_id`" in result.stderr
+    assert [d["event_id"] for d in json_lines(result.stdout)] == ["ev-0002"]
 
 
 # ---- malformed events -------------------------------------------------------------------------------------
@@ -264,7 +303,10 @@ def test_records_hold_every_decision_and_replay_reproduces_them(tmp_path: Path) 
     printed = json_lines(result.stdout)
     stored = list(read_records(records))
     assert [r.decision for r in stored] == printed
-    assert [r.event for r in stored] == [json.loads(f.read_text()) for f in EXAMPLE_FILES]
+    # the record keeps the event as the engine saw it: validated, defaults filled in
+    assert [validate_event(r.event) for r in stored] == [
+        validate_event(json.loads(f.read_text())) for f in EXAMPLE_FILES
+    ]
     assert all(r.decision["ruleset"]["digest"] for r in stored)
     assert replay(records, "child_safety") == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from ruleward.engine.engine import Engine
 from ruleward.engine.events import validate_event
 from ruleward.engine.records import (
     JsonlDecisionSink,
@@ -19,10 +21,12 @@ from ruleward.engine.records import (
     comparable,
     event_json,
     read_records,
+    replay,
 )
 
 _rng = random.Random(0x4EC0)
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "events"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "events"
 
 
 def _hex(n_chars: int) -> str:
@@ -153,3 +157,45 @@ def test_comparable_drops_what_differs_between_runs() -> None:
     assert record["decision_id"] != other["decision_id"]
     assert comparable(record) == comparable(other)
     assert comparable(record) != comparable(other | {"disposition": "block"})
+
+
+# ---- replay -----------------------------------------------------------------------------------------------
+
+
+def _record_examples(engine: Engine, path: Path) -> None:
+    with JsonlDecisionSink(path) as sink:
+        for file in sorted(EXAMPLES.glob("*.json")):
+            event = json.loads(file.read_text())
+            sink.write(engine.evaluate(event), event)
+
+
+def test_replay_against_the_same_ruleset_reproduces_every_decision(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    _record_examples(Engine.load("child_safety"), records)
+    assert len(list(read_records(records))) == len(list(EXAMPLES.glob("*.json")))
+    # a fresh engine, loaded by path rather than by name: same rules, same digest, same decisions
+    assert replay(records, ROOT / "rulesets" / "child_safety") == []
+    assert replay(records, "child_safety", validate=True) == []
+
+
+def test_replay_against_another_ruleset_names_what_changed(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    _record_examples(Engine.load("child_safety"), records)
+    shutil.copytree(ROOT / "rulesets" / "child_safety", tmp_path / "next")
+    main = tmp_path / "next" / "child_safety.rw"
+    source = main.read_text()
+    # the next version of the ruleset stops banning on a verified match
+    changed = source.replace('report(to: "ncmec"),\n    ban,', 'report(to: "ncmec"),')
+    assert changed != source
+    main.write_text(changed)
+    mismatches = replay(records, tmp_path / "next")
+    assert mismatches
+    every = {m.event_id for m in mismatches}
+    banned = {m.event_id for m in mismatches if m.recorded["account_action"] == {"kind": "ban"}}
+    assert banned == {"ev-0002", "ev-0004"}
+    for mismatch in mismatches:
+        assert "ruleset" in mismatch.fields  # another digest
+        if mismatch.event_id in banned:
+            assert "account_action" in mismatch.fields and "matched" in mismatch.fields
+            assert mismatch.replayed["account_action"] == {"kind": "none"}
+    assert every == {json.loads(f.read_text())["event_id"] for f in EXAMPLES.glob("*.json")}

@@ -128,7 +128,9 @@ test bank_b_is_only_held
     assert "tests: 0 passed, 1 failed" in out
 
 
-def test_expected_errors_and_partial_arguments_match(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_expected_errors_and_partial_arguments_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tests = """
 test matching_down_fails_closed
   given {hash_matches: null}
@@ -144,37 +146,33 @@ test matching_down_fails_closed
 
 
 def test_a_rule_that_fires_when_it_should_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tests = '\ntest no\n  given {hash_matches: [{algorithm: "md5", bank: "bank_a"}]}\n  expect not fired banked\n'
+    tests = (
+        '\ntest no\n  given {hash_matches: [{algorithm: "md5", bank: "bank_a"}]}\n  expect not fired banked\n'
+    )
     code, out = run([write(tmp_path, tests)], capsys)
     assert code == 1
     assert "expected `banked` not to fire; it fired" in out
 
 
-def test_a_failing_invariant_prints_a_shrunk_counterexample(
+def test_a_failing_invariant_prints_a_shrunk_counterexample_the_seed_reproduces(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    wrong = """
-invariant nothing_is_ever_held
-  always decision.disposition != "hold"
-"""
-    code, out = run([write(tmp_path, wrong)], capsys, format="json", examples=60)
+    directory = write(tmp_path, '\ninvariant nothing_is_blocked\n  always decision.disposition != "block"\n')
+    code, out = run([directory], capsys, format="json", examples=10, seed=11)
     assert code == 1
     [report] = json.loads(out)
     [invariant] = report["invariants"]
-    assert invariant["passed"] is False
-    assert invariant["decision"]["disposition"] == "hold"
+    assert invariant["passed"] is False and report["seed"] == 11
+    assert invariant["decision"]["disposition"] == "block"
+    # shrunk: the one thing that blocks (a single match in a known bank), every optional part left out
     event = invariant["counterexample"]
-    # the smallest event that is held: one classifier signal, or a missing signal that fails closed
-    assert event["classifiers"] is None or event.get("hash_matches") is None or len(event["classifiers"]) == 1
-
-
-def test_the_seed_reproduces_a_run(tmp_path: Path) -> None:
-    directory = write(tmp_path, "\ninvariant nothing_is_blocked\n  always decision.disposition != \"block\"\n")
-    first = run_ruleset(directory, Options(seed=11, examples=20))
-    again = run_ruleset(directory, Options(seed=11, examples=20))
-    assert not first.invariants[0].passed
-    assert first.invariants[0].counterexample == again.invariants[0].counterexample
-    assert first.seed == again.seed == 11
+    assert event["hash_matches"] == [{"algorithm": "md5", "bank": "bank_a", "entry_deleted": False}]
+    assert "provenance" not in event and "reports" not in event
+    code, text = run([directory], capsys, examples=10, seed=11)
+    assert "FAILED invariant nothing_is_blocked" in text and "(seed 11)" in text
+    assert '"bank": "bank_a"' in text and '"disposition": "block"' in text
+    again = run_ruleset(directory, Options(seed=11, examples=10))
+    assert again.invariants[0].counterexample == event
 
 
 def test_a_ruleset_with_errors_fails_with_its_diagnostics(
@@ -192,7 +190,11 @@ def test_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_json_and_junit_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    failing = '\ntest wrong\n  given {hash_matches: [{algorithm: "md5", bank: "bank_a"}]}\n  expect disposition allow\n'
+    failing = """
+test wrong
+  given {hash_matches: [{algorithm: "md5", bank: "bank_a"}]}
+  expect disposition allow
+"""
     junit = tmp_path / "report.xml"
     code, out = run([write(tmp_path, GOOD_TESTS, failing)], capsys, format="json", junit_xml=junit)
     assert code == 1
@@ -212,13 +214,17 @@ def test_coverage_reports_conditions_never_seen_false_and_enforces_a_minimum(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # no invariant, so only the tests' events count: `high` is never seen false, `banked` never true
-    only_high = '\ntest high_score_holds\n  given {classifiers: [{provider: "p", model_version: "1", label: "csam", score: 0.95}]}\n  expect fired high\n'
+    only_high = """
+test high_score_holds
+  given {classifiers: [{provider: "p", model_version: "1", label: "csam", score: 0.95}]}
+  expect fired high
+"""
     code, out = run([write(tmp_path, only_high)], capsys, coverage=True, min_coverage=90.0)
     assert code == 1
     assert "condition coverage: " in out
     assert "rule high never seen to not fire" in out
     assert "rule banked never seen to fire" in out
-    assert "high (when) never false: max_score(\"csam\") >= high_score" in out
+    assert 'high (when) never false: max_score("csam") >= high_score' in out
     assert "FAILED coverage" in out
     code, _ = run([tmp_path / "demo"], capsys, coverage=True, min_coverage=10.0)
     assert code == 0
@@ -230,7 +236,9 @@ def test_full_coverage_with_invariant_examples(tmp_path: Path, capsys: pytest.Ca
     assert "condition coverage: 100.0% of 5 decision points" in out
 
 
-def test_mutation_lists_the_survivors_of_weak_tests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mutation_lists_the_survivors_of_weak_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = run([write(tmp_path, GOOD_TESTS)], capsys, mutate=True, format="json")
     assert code == 0  # surviving mutants are a finding, not a failure
     [report] = json.loads(out)
@@ -242,7 +250,9 @@ def test_mutation_lists_the_survivors_of_weak_tests(tmp_path: Path, capsys: pyte
     assert 0 < mutation["score"] < 100
 
 
-def test_mutation_kills_what_boundary_tests_pin_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mutation_kills_what_boundary_tests_pin_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     strong = """
 test at_threshold
   given {classifiers: [{provider: "p", model_version: "1", label: "csam", score: 0.9}]}
@@ -253,9 +263,31 @@ test just_under_threshold
   given {classifiers: [{provider: "p", model_version: "1", label: "csam", score: 0.89}]}
   expect disposition allow
 """
-    code, out = run([write(tmp_path, GOOD_TESTS, strong)], capsys, mutate=True, format="json")
+    _, out = run([write(tmp_path, GOOD_TESTS, strong)], capsys, mutate=True, format="json")
     [report] = json.loads(out)
     texts = {m["text"] for m in report["mutation"]["survived"]}
     assert "const high_score = 0.9" not in texts
     assert 'max_score("csam") >= high_score' not in texts
     assert 'review(queue: "child_safety", priority: P0)' not in texts
+
+
+def test_the_typer_command(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from ruleward.testing.command import command
+
+    app = typer.Typer()
+    app.command("test")(command)
+    app.command("other")(lambda: None)  # two commands, so `test` is a subcommand as in `ruleward test`
+    directory = write(tmp_path, GOOD_TESTS)
+    runner = CliRunner()
+    passed = runner.invoke(app, ["test", str(directory), "--seed", "3", "--examples", "5", "--format", "json"])
+    assert passed.exit_code == 0, passed.output
+    assert json.loads(passed.output)[0]["seed"] == 3
+    junit = tmp_path / "out.xml"
+    failed = runner.invoke(
+        app, ["test", str(directory), "--examples", "5", "--min-coverage", "101", "--junit-xml", str(junit)]
+    )
+    assert failed.exit_code == 1 and "FAILED coverage" in failed.output
+    assert junit.read_text(encoding="utf-8").startswith("<?xml")

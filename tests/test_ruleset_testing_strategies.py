@@ -52,11 +52,12 @@ def test_step_values() -> None:
 
 def test_boundaries_follow_quantifiers_constants_and_max_score() -> None:
     found = boundaries_of(RULESET)
-    assert found.at(("hash_matches", "[]", "distance")) == [30, 31, 32]
+    # the threshold first, then the sides: a generator picks early values most often
+    assert found.at(("hash_matches", "[]", "distance")) == [31, 30, 32]
     assert found.at(("hash_matches", "[]", "bank")) == ["bank_a", "bank_b", "not_listed"]
-    assert found.at(("classifiers", "[]", "score")) == [0.89, 0.9, 0.91]
+    assert found.at(("classifiers", "[]", "score")) == [0.9, 0.89, 0.91]
     assert found.at(("classifiers", "[]", "label")) == ["csam"]
-    assert found.at(("age_estimates", "[]", "low")) == [17, 18, 19]
+    assert found.at(("age_estimates", "[]", "low")) == [18, 17, 19]
     assert found.relevant(("hash_matches", "[]", "distance"))
     assert not found.relevant(("content", "mime"))
 
@@ -68,7 +69,7 @@ def test_generated_events_are_valid(event: dict[str, Any]) -> None:
 
 
 def test_events_without_a_ruleset_are_valid_and_varied() -> None:
-    drawn = sample(events(), 60)
+    drawn = sample(events(), 30)
     for event in drawn:
         validate_event(event)
     assert len({e["surface"] for e in drawn}) > 2
@@ -76,7 +77,7 @@ def test_events_without_a_ruleset_are_valid_and_varied() -> None:
 
 @cache
 def biased() -> list[dict[str, Any]]:
-    return sample(events(RULESET))
+    return sample(events(RULESET), 200)
 
 
 def test_generated_events_hit_every_boundary_and_both_sides_of_lists() -> None:
@@ -110,10 +111,10 @@ def test_unread_fields_are_left_out() -> None:
 
 
 def test_the_default_ruleset_seeds_events_near_its_tests() -> None:
-    drawn = sample(events("child_safety"), 100)
+    drawn = sample(events("child_safety"), 60)
     # events one edit away from a test's: a whole test event often survives in one of the three signals
     csam_banks = {"ncmec_industry", "iwf", "thorn_csam", "internal_confirmed"}
-    assert sum(any(m["bank"] in csam_banks for m in e.get("hash_matches") or []) for e in drawn) > 10
+    assert sum(any(m["bank"] in csam_banks for m in e.get("hash_matches") or []) for e in drawn) > 6
 
 
 @settings(max_examples=40, deadline=None, database=None)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider
 
+from ruleward.engine.decision import Action, Decision, EvalError, Match, Outcome, RulesetInfo, make_decision
+from ruleward.engine.engine import Engine
 from ruleward.engine.tracing import RULE_ERROR_EVENT, RULE_FIRED_EVENT, SPAN_NAME, DecisionTracer
 
 _rng = random.Random(0x7ACE)
@@ -24,39 +26,30 @@ def _hex(n_chars: int) -> str:
     return f"{_rng.getrandbits(4 * n_chars):0{n_chars}x}"
 
 
-@dataclass
-class FakeDecision:
-    """The parts of a decision the tracer reads: its JSON form, its elapsed time, its trace id."""
-
-    record: dict[str, object]
-    elapsed_us: int = 250
-    trace_id: str | None = None
-    to_dict_calls: int = field(default=0)
-
-    def to_dict(self) -> dict[str, object]:
-        self.to_dict_calls += 1
-        return self.record
-
-
-def _record(**changes: object) -> dict[str, object]:
-    record: dict[str, object] = {
-        "decision_id": _hex(32),
-        "event_id": "ev-" + _hex(8),
-        "ruleset": {"name": "child_safety", "version": "2026.11.0", "digest": _hex(64)},
-        "disposition": "block",
-        "account_action": {"kind": "ban"},
-        "obligations": [{"kind": "preserve", "days": 365}, {"kind": "report", "to": "ncmec"}],
-        "matched": [
-            {"rule": "verified_match", "tier": "legal", "cite": "18 U.S.C. 2258A(a)", "actions": []},
-            {"rule": "imminent_harm", "tier": "legal", "cite": None, "actions": []},
-        ],
-        "shadow": ["shadow_rule"],
-        "errors": [{"rule": "broken_rule", "message": "`hash_matches` is missing", "span": None}],
-        "trace_id": None,
-        "elapsed_us": 250,
-    }
-    record.update(changes)
-    return record
+def _decision(
+    *,
+    matched: tuple[Match, ...] | None = None,
+    errors: tuple[EvalError, ...] | None = None,
+    version: str | None = "2026.11.0",
+    elapsed_us: int = 250,
+) -> Decision:
+    if matched is None:
+        matched = (
+            Match("verified_match", "legal", "18 U.S.C. 2258A(a)", (Action("block"),)),
+            Match("imminent_harm", "legal", None, (Action("notify_law_enforcement"),)),
+        )
+    if errors is None:
+        errors = (EvalError("broken_rule", "`hash_matches` is missing", None),)
+    obligations = (Action("preserve", {"days": 365}), Action("report", {"to": "ncmec"})) if matched else ()
+    outcome = Outcome(
+        "block" if matched else "allow",
+        Action("ban") if matched else Action("none"),
+        obligations,
+        matched,
+        ("shadow_rule",) if matched else (),
+    )
+    info = RulesetInfo("child_safety", version, _hex(64))
+    return make_decision(outcome, errors, "ev-" + _hex(8), info, None, elapsed_us)
 
 
 @pytest.fixture
@@ -80,18 +73,16 @@ def _only_span(exporter: InMemorySpanExporter) -> ReadableSpan:
 def test_one_span_with_the_decision_as_attributes(
     provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    record = _record()
-    DecisionTracer(provider)(FakeDecision(record))
+    decision = _decision()
+    DecisionTracer(provider)(decision)
     span = _only_span(exporter)
     assert span.name == SPAN_NAME
-    ruleset = record["ruleset"]
-    assert isinstance(ruleset, dict)
     assert span.attributes is not None
     assert dict(span.attributes) == {
         "ruleward.ruleset.name": "child_safety",
         "ruleward.ruleset.version": "2026.11.0",
-        "ruleward.ruleset.digest": ruleset["digest"],
-        "ruleward.event.id": record["event_id"],
+        "ruleward.ruleset.digest": decision.ruleset.digest,
+        "ruleward.event.id": decision.event_id,
         "ruleward.disposition": "block",
         "ruleward.account_action": "ban",
         "ruleward.rules.fired": ("verified_match", "imminent_harm"),
@@ -104,7 +95,7 @@ def test_one_span_with_the_decision_as_attributes(
 def test_a_span_event_per_fired_rule_and_per_error(
     provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    DecisionTracer(provider)(FakeDecision(_record()))
+    DecisionTracer(provider)(_decision())
     events = [(e.name, dict(e.attributes or {})) for e in _only_span(exporter).events]
     assert events == [
         (
@@ -125,7 +116,7 @@ def test_a_span_event_per_fired_rule_and_per_error(
 
 
 def test_the_span_covers_the_evaluation(provider: TracerProvider, exporter: InMemorySpanExporter) -> None:
-    DecisionTracer(provider)(FakeDecision(_record(), elapsed_us=1234))
+    DecisionTracer(provider)(_decision(elapsed_us=1234))
     span = _only_span(exporter)
     assert span.start_time is not None and span.end_time is not None
     assert span.end_time - span.start_time == 1234 * 1000
@@ -134,18 +125,18 @@ def test_the_span_covers_the_evaluation(provider: TracerProvider, exporter: InMe
 def test_the_trace_id_is_set_on_the_decision(
     provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    decision = FakeDecision(_record())
+    decision = _decision()
     DecisionTracer(provider)(decision)
     span = _only_span(exporter)
     assert span.context is not None
     assert decision.trace_id == trace.format_trace_id(span.context.trace_id)
-    assert decision.trace_id is not None and len(decision.trace_id) == 32
+    assert decision.to_dict()["trace_id"] == decision.trace_id
 
 
 def test_the_span_is_a_child_of_the_current_span(
     provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    decision = FakeDecision(_record())
+    decision = _decision()
     with provider.get_tracer("host").start_as_current_span("request") as parent:
         DecisionTracer(provider)(decision)
     spans = {span.name: span for span in exporter.get_finished_spans()}
@@ -157,38 +148,68 @@ def test_the_span_is_a_child_of_the_current_span(
 
 @pytest.mark.parametrize("no_sdk", [ProxyTracerProvider, NoOpTracerProvider])
 def test_without_an_sdk_nothing_is_built(monkeypatch: pytest.MonkeyPatch, no_sdk: type) -> None:
+    def must_not_run(decision: Decision) -> dict[str, object]:
+        raise AssertionError("attributes were built with no SDK configured")
+
     monkeypatch.setattr(trace, "get_tracer_provider", no_sdk)
-    decision = FakeDecision(_record())
+    monkeypatch.setattr("ruleward.engine.tracing.decision_attributes", must_not_run)
+    decision = _decision()
     DecisionTracer()(decision)
-    assert decision.to_dict_calls == 0
     assert decision.trace_id is None
 
 
-def test_the_global_provider_is_looked_up_on_each_call(
+def test_an_sdk_configured_later_is_picked_up(
     monkeypatch: pytest.MonkeyPatch, provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    tracer = DecisionTracer()
+    tracer = DecisionTracer(recheck_seconds=0)
     monkeypatch.setattr(trace, "get_tracer_provider", ProxyTracerProvider)
-    tracer(FakeDecision(_record()))
+    tracer(_decision())
     assert exporter.get_finished_spans() == ()
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)  # an SDK configured later
-    tracer(FakeDecision(_record()))
+    tracer(_decision())
     assert _only_span(exporter).name == SPAN_NAME
+
+
+def test_without_an_sdk_the_provider_is_not_looked_up_on_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    lookups: list[object] = []
+
+    def proxy() -> ProxyTracerProvider:
+        lookups.append(None)
+        return ProxyTracerProvider()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", proxy)
+    tracer = DecisionTracer(recheck_seconds=3600)
+    for _ in range(100):
+        tracer(_decision())
+    assert len(lookups) == 1
 
 
 def test_a_sampled_out_decision_exports_nothing(exporter: InMemorySpanExporter) -> None:
     provider = TracerProvider(sampler=ALWAYS_OFF)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    DecisionTracer(provider)(FakeDecision(_record()))
+    DecisionTracer(provider)(_decision())
     assert exporter.get_finished_spans() == ()
 
 
 def test_a_minimal_decision_is_traced(provider: TracerProvider, exporter: InMemorySpanExporter) -> None:
-    record = _record(matched=[], shadow=[], errors=[], obligations=[], disposition="allow")
-    record["ruleset"] = {"name": "r", "version": None, "digest": _hex(64)}
-    DecisionTracer(provider)(FakeDecision(record))
+    DecisionTracer(provider)(_decision(matched=(), errors=(), version=None))
     span = _only_span(exporter)
     assert span.attributes is not None
     assert "ruleward.ruleset.version" not in span.attributes
+    assert span.attributes["ruleward.disposition"] == "allow"
     assert span.attributes["ruleward.rules.fired"] == ()
     assert span.events == ()
+
+
+def test_the_engine_traces_every_evaluation(provider: TracerProvider, exporter: InMemorySpanExporter) -> None:
+    engine = Engine.load("child_safety", tracer=DecisionTracer(provider))
+    event = json.loads((_EXAMPLES / "verified-pdq-match.json").read_text())
+    decision = engine.evaluate(event)
+    span = _only_span(exporter)
+    assert span.context is not None
+    assert decision.trace_id == trace.format_trace_id(span.context.trace_id)
+    assert span.attributes is not None
+    assert span.attributes["ruleward.event.id"] == "ev-0002"
+    assert span.attributes["ruleward.ruleset.digest"] == engine.digest
+    assert span.attributes["ruleward.rules.fired"] == ("verified_match",)
+    assert [e.attributes["ruleward.rule.id"] for e in span.events if e.attributes] == ["verified_match"]

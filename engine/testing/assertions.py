@@ -81,7 +81,9 @@ def assert_no_obligation(decision: DecisionLike, kind: str, **params: object) ->
     found = obligations(decision, kind, **params)
     if found:
         shown = ", ".join(f"`{obligation_text(o)}`" for o in found)
-        raise AssertionError(f"expected no obligation `{obligation_text({'kind': kind, **params})}`, got {shown}")
+        raise AssertionError(
+            f"expected no obligation `{obligation_text({'kind': kind, **params})}`, got {shown}"
+        )
 
 
 def assert_fired(decision: DecisionLike, *rules: str) -> None:

@@ -7,6 +7,7 @@ are tuples of field names with `[]` for "an element of this list": `("hash_match
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Boundaries:
     reads: set[Path] | None = None
     # paths only tested with `is missing` / `is present`: their insides are not read
     presence: set[Path] = field(default_factory=set)
+    _roles: dict[Path | None, dict[tuple[type, Scalar], int]] = field(default_factory=dict, repr=False)
 
     def relevant(self, path: Path) -> bool:
         """Whether the ruleset can see the value at `path` (a prefix of a read, or inside one)."""
@@ -52,16 +54,22 @@ class Boundaries:
             return True
         return any(r[: len(path)] == path or path[: len(r)] == r for r in self.reads)
 
-    def add(self, path: Path | None, values: Iterable[Scalar]) -> None:
+    def add(self, path: Path | None, values: Iterable[Scalar], roles: Iterable[int] | None = None) -> None:
+        """Add `values` at `path`; `roles` rank them (0 for a threshold itself, 1 and 2 for its sides)."""
         target = self.values[path] if path is not None else self.loose
+        ranks = self._roles.setdefault(path, {})
         seen = {(type(v), v) for v in target}
-        for value in values:
-            if (type(value), value) not in seen:
-                seen.add((type(value), value))
+        for value, role in zip(values, roles if roles is not None else itertools.repeat(0), strict=False):
+            key = (type(value), value)
+            ranks[key] = min(ranks.get(key, role), role)
+            if key not in seen:
+                seen.add(key)
                 target.append(value)
 
     def at(self, path: Path) -> list[Scalar]:
-        return list(self.values.get(path, ()))
+        """The values at `path`, thresholds first: a generator picks early values most often."""
+        ranks = self._roles.get(path, {})
+        return sorted(self.values.get(path, ()), key=lambda v: ranks.get((type(v), v), 0))
 
     def strings(self) -> list[str]:
         """Every string the ruleset mentions (for free-text fields no comparison names)."""
@@ -148,17 +156,16 @@ class _Walker:
             if target is None and not _is_score(side):
                 continue
             for value in self.scalars(other):
-                spread: list[Scalar] = (
-                    list(step_values(value))
-                    if isinstance(value, int | float) and not isinstance(value, bool)
-                    else [value]
-                )
+                spread: list[Scalar] = [value]
+                roles = [0]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    spread, roles = list(step_values(value)), [1, 0, 2]
                 if _is_score(side):
-                    self.found.add(SCORE_PATH, spread)
+                    self.found.add(SCORE_PATH, spread, roles)
                 else:
-                    self.found.add(target, spread)
+                    self.found.add(target, spread, roles)
                     if isinstance(value, str):
-                        self.found.add(target, [NON_MEMBER])
+                        self.found.add(target, [NON_MEMBER], [1])
 
     def call(self, expr: n.Call) -> None:
         if expr.function == "max_score":

@@ -37,7 +37,9 @@ def run_tests(
     if examples < 1:
         print("error: --examples must be at least 1", file=sys.stderr)
         return 2
-    options = Options(seed=seed, examples=examples, coverage=coverage or min_coverage is not None, mutate=mutate)
+    options = Options(
+        seed=seed, examples=examples, coverage=coverage or min_coverage is not None, mutate=mutate
+    )
     runs = [run_ruleset(path, options) for path in paths]
     report = json_report(runs, min_coverage) if format == "json" else text_report(runs, min_coverage)
     sys.stdout.write(report)
@@ -55,7 +57,9 @@ def _ok(run: RulesetRun, min_coverage: float | None) -> bool:
 
 
 def command(
-    paths: Annotated[list[Path], typer.Argument(help="Ruleset directories or `.rw` files, or shipped names.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Ruleset directories or `.rw` files, or shipped names.")
+    ],
     seed: Annotated[
         int | None, typer.Option(help="Seed for the generated events; a failing run prints the one it used.")
     ] = None,
@@ -67,10 +71,13 @@ def command(
     ] = False,
     min_coverage: Annotated[
         float | None,
-        typer.Option(metavar="PERCENT", help="Fail when condition coverage is below PERCENT (implies --coverage)."),
+        typer.Option(
+            metavar="PERCENT", help="Fail when condition coverage is below PERCENT (implies --coverage)."
+        ),
     ] = None,
     mutate: Annotated[
-        bool, typer.Option("--mutate", help="Mutation testing: do the tests notice small changes to the rules?")
+        bool,
+        typer.Option("--mutate", help="Mutation testing: do the tests notice small changes to the rules?"),
     ] = False,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     junit_xml: Annotated[

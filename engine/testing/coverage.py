@@ -78,6 +78,14 @@ class Coverage:
             return 100.0
         return 100.0 * sum(p.covered for p in self.points) / (2 * len(self.points))
 
+    def by_owner(self) -> dict[str, tuple[int, int]]:
+        """Per rule and condition: (outcomes seen, outcomes possible), in source order."""
+        out: dict[str, tuple[int, int]] = {}
+        for point in self.points:
+            seen, possible = out.get(point.owner, (0, 0))
+            out[point.owner] = (seen + point.covered, possible + 2)
+        return out
+
     def uncovered(self) -> Iterator[Point]:
         return (p for p in self.points if p.covered < 2)
 
@@ -86,6 +94,7 @@ class Coverage:
             "percent": round(self.percent, 2),
             "events": self.events,
             "points": len(self.points),
+            "owners": {owner: {"seen": s, "possible": p} for owner, (s, p) in self.by_owner().items()},
             "rules": {
                 name: {"fired": s.fired, "not_fired": s.not_fired, "errored": s.errored}
                 for name, s in self.rules.items()

@@ -36,6 +36,7 @@ class InvariantResult:
     failure: str | None = None
     counterexample: Mapping[str, Any] | None = None
     decision: Mapping[str, Any] | None = None
+    from_test: str | None = None  # the counterexample is this test's event (not shrunk)
 
     @property
     def passed(self) -> bool:
@@ -68,17 +69,17 @@ def check_invariants(
     events: st.SearchStrategy[Event],
     seed: int,
     examples: int,
-    explicit: Sequence[Event] = (),
+    explicit: Sequence[tuple[str, Event]] = (),
     coverage: Coverage | None = None,
 ) -> list[InvariantResult]:
-    """Check `invariants` on `examples` generated events (and the `explicit` ones), in order of declaration."""
+    """Check `invariants` on `examples` generated events and the `explicit` (test name, event) ones."""
     results: dict[str, InvariantResult] = {}
     pending = list(invariants)
-    observe = coverage
     while pending:
         applicable = {i.name: 0 for i in pending}
-        found, tried = _run(pending, decide, evaluator, events, seed, examples, explicit, observe, applicable)
-        observe = None  # the first run saw every event that coverage needs
+        found, tried = _run(
+            pending, decide, evaluator, events, seed, examples, explicit, coverage, applicable
+        )
         if found is None:
             for invariant in pending:
                 results[invariant.name] = InvariantResult(
@@ -86,8 +87,17 @@ def check_invariants(
                 )
             break
         invariant, why, event, decision = found
+        source = next((name for name, e in explicit if e is event), None)
         results[invariant.name] = InvariantResult(
-            invariant.name, invariant.span, tried, applicable[invariant.name], seed, why, event, decision
+            invariant.name,
+            invariant.span,
+            tried,
+            applicable[invariant.name],
+            seed,
+            why,
+            event,
+            decision,
+            source,
         )
         pending.remove(invariant)
     return [results[i.name] for i in invariants]
@@ -103,7 +113,7 @@ def _run(
     events: st.SearchStrategy[Event],
     seed: int,
     examples: int,
-    explicit: Sequence[Event],
+    explicit: Sequence[tuple[str, Event]],
     coverage: Coverage | None,
     applicable: dict[str, int],
 ) -> tuple[_Found | None, int]:
@@ -117,8 +127,8 @@ def _run(
         try:
             decision = decide(event)
         except Exception as error:  # the engine raising is a finding too, and worth shrinking
-            why = f"the engine raised {type(error).__name__}: {error}"
-            state["last"] = (invariants[0], why, event, None)
+            raised = f"the engine raised {type(error).__name__}: {error}"
+            state["last"] = (invariants[0], raised, event, None)
             raise _Violation from error
         for invariant in invariants:
             why, holds_when = violation(invariant, evaluator, event, decision)
@@ -131,7 +141,7 @@ def _run(
                 raise _Violation(why)
 
     test = given(events)(attempt)
-    for event in reversed(explicit):  # `example` decorators apply bottom-up: keep the tests' order
+    for _, event in reversed(explicit):  # `example` decorators apply bottom-up: keep the tests' order
         test = example(event)(test)
     test = settings(
         max_examples=max(examples, 1),

@@ -14,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.source import Span
 from ruleward.testing.boundaries import FLOAT_STEP
 
-FLIPS: Final[dict[str, str]] = {
+FLIPS: Final[dict[n.CompareOp, n.CompareOp]] = {
     "<": "<=",
     "<=": "<",
     ">": ">=",
@@ -30,7 +30,7 @@ FLIPS: Final[dict[str, str]] = {
     "in": "not in",
     "not in": "in",
 }
-PRESENCE_FLIPS: Final[dict[str, str]] = {
+PRESENCE_FLIPS: Final[dict[n.PresenceTest, n.PresenceTest]] = {
     "missing": "present",
     "present": "missing",
     "empty": "not empty",
@@ -52,7 +52,7 @@ class _Change:
     kind: str
     description: str
     span: Span
-    value: object  # the replacement for the node the change was made in
+    value: Any  # the replacement for the node the change was made in (its type varies with the node)
 
 
 def mutants(ruleset: n.Ruleset) -> Iterator[Mutant]:
@@ -178,7 +178,7 @@ def _compare(expr: n.Compare) -> Iterator[_Change]:
             "comparison",
             f"`{expr.op}` changed to `{flipped}`",
             expr.span,
-            dataclasses.replace(expr, op=flipped),  # type: ignore[arg-type]
+            dataclasses.replace(expr, op=flipped),
         )
     for side in ("left", "right"):
         operand = getattr(expr, side)
@@ -191,11 +191,17 @@ def _compare(expr: n.Compare) -> Iterator[_Change]:
                         "threshold",
                         f"`{value}` changed to `{new}`",
                         operand.span,
-                        dataclasses.replace(expr, **{side: literal}),
+                        _with_side(expr, side, literal),
                     )
         elif isinstance(operand, n.ListLiteral):
             for change in _list_members(operand):
-                yield _inside(change, dataclasses.replace(expr, **{side: change.value}))
+                yield _inside(change, _with_side(expr, side, change.value))
+
+
+def _with_side(expr: n.Compare, side: str, value: n.Expr) -> n.Compare:
+    if side == "left":
+        return dataclasses.replace(expr, left=value)
+    return dataclasses.replace(expr, right=value)
 
 
 def _junction(expr: n.And | n.Or) -> Iterator[_Change]:

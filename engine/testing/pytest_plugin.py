@@ -36,7 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--ruleward-seed", type=int, default=None, help="seed for generated events")
     group.addoption("--ruleward-examples", type=int, default=None, help="generated events per invariant")
-    parser.addini("ruleward_rulesets", "ruleset directories whose tests and invariants pytest runs", type="paths")
+    parser.addini(
+        "ruleward_rulesets", "ruleset directories whose tests and invariants pytest runs", type="paths"
+    )
     parser.addini("ruleward_seed", "seed for generated events (default: a fixed seed)", default="0")
     parser.addini("ruleward_examples", "generated events per invariant", default=str(DEFAULT_EXAMPLES))
 
@@ -96,7 +98,10 @@ class RulesetFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         session = _session(self.config, self.path.parent)
         if session.failure is not None:
-            yield RulesetItem.from_parent(self, name="check", kind="check", declaration=None)
+            # one failing item, in the file the errors are in (in every file when they name none)
+            files = session.failure_files
+            if not files or self.path.resolve() in files or not any(f.exists() for f in files):
+                yield RulesetItem.from_parent(self, name="check", kind="check", declaration=None)
             return
         for kind, declaration in session.declarations_in(self.path):
             yield RulesetItem.from_parent(self, name=declaration.name, kind=kind, declaration=declaration)

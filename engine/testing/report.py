@@ -76,7 +76,10 @@ def case_lines(case: CaseResult) -> list[str]:
 def invariant_lines(inv: InvariantResult) -> list[str]:
     lines = [f"FAILED invariant {inv.name} at {where(inv)} (seed {inv.seed})", f"  {inv.failure}"]
     if inv.counterexample is not None:
-        lines.append("  smallest event found:")
+        # hypothesis shrinks the events it generates, not the tests' own
+        lines.append(
+            f"  the event of test `{inv.from_test}`:" if inv.from_test else "  smallest event found:"
+        )
         lines.extend(f"    {line}" for line in _json(inv.counterexample).splitlines())
     if inv.decision is not None:
         lines.append("  the decision it got:")
@@ -96,6 +99,9 @@ def _text_coverage(run: RulesetRun, min_coverage: float | None) -> list[str]:
         f"condition coverage: {coverage.percent:.1f}% of {len(coverage.points)} decision points "
         f"seen both true and false, over {coverage.events} events"
     ]
+    for owner, (covered, total) in coverage.by_owner().items():
+        kind = "rule" if owner in coverage.rules else "condition"
+        lines.append(f"  {kind} {owner}: {covered} of {total} outcomes")
     for name, seen in coverage.rules.items():
         missing = [label for label, ok in (("fire", seen.fired), ("not fire", seen.not_fired)) if not ok]
         if missing:
@@ -183,7 +189,12 @@ def _json_run(run: RulesetRun, min_coverage: float | None) -> dict[str, Any]:
                 **(
                     {}
                     if i.passed
-                    else {"failure": i.failure, "counterexample": i.counterexample, "decision": i.decision}
+                    else {
+                        "failure": i.failure,
+                        "counterexample": i.counterexample,
+                        "from_test": i.from_test,
+                        "decision": i.decision,
+                    }
                 ),
             }
             for i in run.invariants
@@ -233,7 +244,11 @@ def junit_xml(runs: Sequence[RulesetRun]) -> str:
         ET.SubElement(ET.SubElement(suite, "properties"), "property", name="seed", value=str(run.seed))
         for case in run.cases:
             element = ET.SubElement(
-                suite, "testcase", classname=f"{run.name}.tests", name=case.name, file=case.span.file,
+                suite,
+                "testcase",
+                classname=f"{run.name}.tests",
+                name=case.name,
+                file=case.span.file,
                 line=str(case.span.line),
             )
             if not case.passed:
@@ -241,12 +256,17 @@ def junit_xml(runs: Sequence[RulesetRun]) -> str:
                 failure.text = "\n".join(case.failures)
         for inv in run.invariants:
             element = ET.SubElement(
-                suite, "testcase", classname=f"{run.name}.invariants", name=inv.name, file=inv.span.file,
+                suite,
+                "testcase",
+                classname=f"{run.name}.invariants",
+                name=inv.name,
+                file=inv.span.file,
                 line=str(inv.span.line),
             )
             if not inv.passed:
                 failure = ET.SubElement(element, "failure", message=inv.failure or "failed")
-                failure.text = _json({"event": inv.counterexample, "decision": inv.decision, "seed": inv.seed})
+                decision = _stable(inv.decision) if inv.decision is not None else None
+                failure.text = _json({"event": inv.counterexample, "decision": decision, "seed": inv.seed})
         if run.load_failed:
             element = ET.SubElement(suite, "testcase", classname=f"{run.target}", name="load")
             ET.SubElement(element, "error", message="the ruleset has errors")

@@ -30,7 +30,7 @@ from ruleward.testing.mutation import MutationRun, run_mutation
 from ruleward.testing.strategies import events
 
 DEFAULT_EXAMPLES = 100
-MUTATION_EXAMPLES = 150  # events per mutation run, shared by every mutant's invariants
+MUTATION_EXAMPLES = 150  # at most this many events per mutation run, shared by every mutant's invariants
 MUTATION_SEED = 0
 
 
@@ -104,7 +104,7 @@ def run_ruleset(where: str | Path, options: Options) -> RulesetRun:
         events=events(ruleset, schema),
         seed=seed,
         examples=options.examples,
-        explicit=examples,
+        explicit=[(t.name, e) for t, e in zip(ruleset.tests, examples, strict=True)],
         coverage=coverage,
     )
 
@@ -115,7 +115,7 @@ def run_ruleset(where: str | Path, options: Options) -> RulesetRun:
             cases=[(t, e) for t, e in zip(ruleset.tests, examples, strict=True)],
             evaluator=evaluator,
             seed=MUTATION_SEED,
-            examples=options.mutation_examples,
+            examples=min(options.examples, options.mutation_examples),
             progress=options.progress,
         )
     return run

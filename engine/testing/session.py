@@ -26,16 +26,22 @@ class RulesetSession:
         self.seed = seed
         self.examples = examples
         self.failure: str | None = None
+        self.failure_files: set[Path] = set()  # the files whose diagnostics made the failure
         self._invariants: dict[str, InvariantResult] | None = None
         loaded = target.load(str(directory), None)
         if isinstance(loaded, target.LoadFailure):
             texts = {path: source.text for path, source in loaded.sources.items()}
             self.failure = render_all(loaded.diagnostics, texts).rstrip() or f"cannot load `{directory}`"
+            self.failure_files = {
+                Path(d.span.file).resolve() for d in loaded.diagnostics if d.is_error and d.span is not None
+            }
             return
         self.checked, self.decide = loaded
         ruleset = self.checked.ruleset
         self.evaluator = Evaluator(ruleset, self.checked.schema or ModerationEvent)
-        self.examples_events: list[dict[str, Any]] = [case_event(ruleset, t) for t in ruleset.tests]
+        self.test_events: list[tuple[str, dict[str, Any]]] = [
+            (t.name, case_event(ruleset, t)) for t in ruleset.tests
+        ]
         self._strategy = events(ruleset, self.checked.schema)
 
     def declarations_in(self, path: Path) -> Iterator[tuple[str, n.Test | n.Invariant]]:
@@ -68,7 +74,7 @@ class RulesetSession:
                 events=self._strategy,
                 seed=self.seed,
                 examples=self.examples,
-                explicit=self.examples_events,
+                explicit=self.test_events,
             )
             self._invariants = {r.name: r for r in results}
         return self._invariants

@@ -56,7 +56,7 @@ def _fix_classifier(value: dict[str, Json]) -> dict[str, Json]:
 def _fix_age(value: dict[str, Json]) -> dict[str, Json]:
     low, high = value.get("low"), value.get("high")
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        value["low"], value["high"] = high, low
+        value["high"] = low  # rules read `low` more than `high`: keep the drawn `low`
     return value
 
 
@@ -149,12 +149,21 @@ class EventStrategies:
 
     def model(self, model: type[BaseModel], path: Path) -> st.SearchStrategy[dict[str, Json]]:
         parts: dict[str, st.SearchStrategy[Json]] = {}
+        fixed: dict[str, Json] = {}  # fields nothing reads get a constant: every draw costs time
         for name, info in model.model_fields.items():
-            parts[name] = self._field_value(info, (*path, name), signal=_is_signal(info))
+            where = (*path, name)
+            if not self.bounds.relevant(where):
+                if not info.is_required():
+                    continue
+                constant = _plain_constant(_strip_optional(info.annotation), tuple(info.metadata))
+                if constant is not _NO_CONSTANT:
+                    fixed[name] = constant
+                    continue
+            parts[name] = self._field_value(info, where, signal=_is_signal(info))
         fixup = FIXUPS.get(model)
 
         def build(values: dict[str, Json]) -> dict[str, Json]:
-            out = {k: v for k, v in values.items() if v is not _OMIT}
+            out = {**fixed, **{k: v for k, v in values.items() if v is not _OMIT}}
             return fixup(out) if fixup is not None else out
 
         return st.fixed_dictionaries(parts).map(build)
@@ -170,7 +179,9 @@ class EventStrategies:
         value = self.annotation(_strip_optional(annotation), tuple(info.metadata), path)
         # the value comes first, so shrinking heads for a present field; a missing signal (null or left
         # out) is drawn about two times in seven, an absent optional field one time in two
-        choices: list[st.SearchStrategy[Json]] = [value, value, value, value, value] if signal else [value, value]
+        choices: list[st.SearchStrategy[Json]] = (
+            [value, value, value, value, value] if signal else [value, value]
+        )
         if optional:
             choices.append(st.just(None))
         if not info.is_required():
@@ -178,30 +189,18 @@ class EventStrategies:
         return st.one_of(*choices)
 
     def plainest(self, annotation: Any, metadata: tuple[Any, ...], path: Path) -> st.SearchStrategy[Json]:
+        constant = _plain_constant(annotation, metadata)
+        if constant is not _NO_CONSTANT:
+            return st.just(constant)
         origin = typing.get_origin(annotation)
-        args = typing.get_args(annotation)
         if origin is typing.Annotated:
+            args = typing.get_args(annotation)
             return self.plainest(args[0], (*metadata, *args[1:]), path)
         if origin is typing.Literal:
             # one draw, and other fields' validity may hang on it (an exact hash algorithm has no distance)
-            return st.sampled_from(args)
-        if origin in (list, tuple, set, frozenset):
-            return st.just([])
-        if origin is dict:
-            return st.just({})
+            return st.sampled_from(typing.get_args(annotation))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             return self.model(annotation, path)
-        if isinstance(annotation, type) and issubclass(annotation, bool):
-            return st.just(False)
-        if isinstance(annotation, type) and issubclass(annotation, int | float):
-            low, _ = _bounds(metadata)
-            value = low if low is not None else 0
-            return st.just(int(value) if issubclass(annotation, int) else float(value))
-        if isinstance(annotation, type) and _is_timestamp(annotation):
-            return st.just("2026-01-01T00:00:00Z")
-        if isinstance(annotation, type) and issubclass(annotation, str) and _pattern(metadata) is None:
-            min_length, _ = _lengths(metadata)
-            return st.just("x" * max(min_length, 1))
         return self.annotation(annotation, metadata, path)
 
     def annotation(self, annotation: Any, metadata: tuple[Any, ...], path: Path) -> st.SearchStrategy[Json]:
@@ -217,7 +216,9 @@ class EventStrategies:
             return self._enum(list(args), path)
         if origin in (list, tuple, set, frozenset):
             item = args[0] if args else str
-            return st.lists(self.annotation(item, (), (*path, ELEMENT)), max_size=MAX_LIST)
+            # hypothesis leans to short lists; a list a rule walks should usually hold something
+            items = st.lists(self.annotation(item, (), (*path, ELEMENT)), min_size=1, max_size=MAX_LIST)
+            return st.one_of(items, items, st.just([]))
         if origin is dict:
             value_type = args[1] if len(args) == 2 else str
             keys = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
@@ -351,6 +352,35 @@ def contents(ruleset: RulesetLike = None) -> st.SearchStrategy[dict[str, Json]]:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+
+_NO_CONSTANT: Final = object()
+
+
+def _plain_constant(annotation: Any, metadata: tuple[Any, ...]) -> Json:
+    """The plainest valid value of a field nothing reads, or `_NO_CONSTANT` when it must be drawn."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        args = typing.get_args(annotation)
+        return _plain_constant(args[0], (*metadata, *args[1:]))
+    if origin in (list, tuple, set, frozenset):
+        return []
+    if origin is dict:
+        return {}
+    if not isinstance(annotation, type) or issubclass(annotation, BaseModel) or origin is typing.Literal:
+        return _NO_CONSTANT
+    if _is_timestamp(annotation):
+        return "2026-01-01T00:00:00Z"
+    if issubclass(annotation, bool):
+        return False
+    if issubclass(annotation, int | float):
+        low, _ = _bounds(metadata)
+        value = low if low is not None else 0
+        return int(value) if issubclass(annotation, int) else float(value)
+    if issubclass(annotation, str) and _pattern(metadata) is None:
+        min_length, _ = _lengths(metadata)
+        return "x" * max(min_length, 1)
+    return _NO_CONSTANT
 
 
 def _is_signal(info: FieldInfo) -> bool:

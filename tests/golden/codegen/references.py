@@ -1,0 +1,66 @@
+# ruleward: ruleset 'references' version '1'; generated code
+def _evaluate(ev):
+    _fired = 0
+    _errs = []
+    _f0 = ev.get('reports', _D0)
+    _f1 = ev.get('jurisdictions')
+    _f2 = ev.get('classifiers')
+    if _f2 is None: _f2 = _U
+    # condition 'many', line 4
+    _c0e = None
+    try:
+        _t1 = _count(_f0)
+        _c0 = ((_t1 > 2) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>', _t1, 2))
+    except _Exception as _e:
+        _c0 = None
+        _c0e = _fail(_e)
+    # rule 'base', line 6
+    _r0e = None
+    try:
+        if _c0e is not None: raise _c0e
+        _r0 = _c0
+        if not _r0:
+            _r0 = _member('US', _f1)
+        if _r0: _fired |= 1
+    except _Exception as _e:
+        _r0 = None
+        _r0e = _fail(_e)
+        _errs.append((0, _r0e))
+    # rule 'derived', line 10
+    _r1e = None
+    try:
+        if _r0e is not None: raise _r0e
+        _r1 = _r0
+        if _r1:
+            _t2 = _member('GB', _f1)
+            _r1 = (not _t2)
+        if _r1: _fired |= 2
+    except _Exception as _e:
+        _r1 = None
+        _r1e = _fail(_e)
+        _errs.append((1, _r1e))
+    # rule 'unknown_ref', line 14
+    try:
+        if _r1e is not None: raise _r1e
+        _rv = _r1
+        if _rv is not False:
+            _t4 = _f2
+            if _t4 is _U:
+                _t3 = None
+            else:
+                if _t4.__class__ is not _list: _t4 = _iter(_t4)
+                _t3 = False
+                for _v0 in _t4:
+                    _t5 = ((_v0.get('label') if _v0.__class__ is _dict else _get(_v0, 'label')) == 'csam')
+                    if _t5:
+                        _t5 = (not ((_v0.get('status', 'ok') if _v0.__class__ is _dict else _get(_v0, 'status', 'ok')) == 'ok'))
+                    if _t5:
+                        _t3 = True
+                        break
+            if _t3 is False: _rv = False
+            elif _t3 is None: _rv = None
+        if _rv is True: _fired |= 4
+        elif _rv is None: _errs.append((2, 'when'))
+    except _Exception as _e:
+        _errs.append((2, _fail(_e)))
+    return _fired, _errs
