@@ -94,7 +94,12 @@ def render(diagnostic: Diagnostic, sources: Mapping[str, str]) -> str:
     """Render one diagnostic: `path:line:col: severity[code]: message`, the line, a caret, the hint."""
     lines: list[str] = []
     span = diagnostic.span
-    where = f"{span.file}:{span.line}:{span.column}: " if span else ""
+    if span is None:
+        where = ""
+    elif span.line == 0:  # a whole file or path, not a place in it
+        where = f"{span.file}: "
+    else:
+        where = f"{span.file}:{span.line}:{span.column}: "
     lines.append(f"{where}{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
     text = sources.get(span.file) if span else None
     if span is not None and text is not None and span.line > 0:

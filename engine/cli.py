@@ -31,6 +31,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.text import Text
 
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticError, has_errors, render_all, summary, to_json
+from ruleward.testing.command import command as test_command
 
 if TYPE_CHECKING:
     from ruleward.engine.engine import Engine
@@ -48,7 +49,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# `ruleward test` and `ruleward bench` are registered by their own modules (other issues)
 
 
 class OutputFormat(StrEnum):
@@ -734,6 +734,31 @@ def schema_(kind: Annotated[SchemaKind, typer.Argument(help="event or decision."
 
         document = decision_json_schema()
     _write_line(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+
+
+# ---- test and bench live in their own packages -------------------------------------------------------------
+
+app.command("test")(_guarded(test_command))
+
+
+@app.command("bench")
+@_guarded
+def bench(
+    workloads: Annotated[
+        list[str] | None,
+        typer.Argument(help="Workloads to run (default: all): five_rules, default_ruleset, scaling, ..."),
+    ] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Small corpus, few rounds.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report as Markdown.")
+    ] = None,
+) -> None:
+    """Benchmark ruleward, side by side with other engines; exit 1 if an engine disagrees."""
+    from ruleward.bench.command import run_bench  # the benchmark suite imports a lot; only `bench` pays
+
+    code = run_bench(workloads, quick, output)
+    if code:
+        raise typer.Exit(code)
 
 
 # ---- entry point ------------------------------------------------------------------------------------------

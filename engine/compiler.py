@@ -69,9 +69,14 @@ def compile_ruleset(checked: CheckedRuleset, digest: str | None = None) -> Compi
 
 
 def compile_plan(plan: Plan) -> CompiledRuleset:
+    filename = f"<ruleward {plan.info.name}>"
     try:
-        code = generate(plan)
-        compiled = compile(code.source, f"<ruleward {plan.info.name}>", "exec")
+        try:
+            code = generate(plan)
+            compiled = compile(code.source, filename, "exec")
+        except SyntaxError:  # conditions computed where used may nest loops too deep: compute all up front
+            code = generate(plan, all_eager=True)
+            compiled = compile(code.source, filename, "exec")
     except (RecursionError, SyntaxError, MemoryError, ValueError) as error:
         detail = error.msg if isinstance(error, SyntaxError) else type(error).__name__
         raise RulesetError(
@@ -126,16 +131,48 @@ def _failer(sites: Mapping[int, Site]) -> Callable[[BaseException], rt.EvalFailu
     return fail
 
 
-def generate(plan: Plan) -> GeneratedCode:
-    return _Generator(plan).generate()
+def generate(plan: Plan, *, all_eager: bool = False) -> GeneratedCode:
+    eager: set[str] = set(plan.conditions) if all_eager else set()
+    while True:
+        try:
+            return _Generator(plan, eager).generate()
+        except _TooDeep as too_deep:  # computed where used, it would nest too deep: compute it up front
+            eager.add(too_deep.condition)
+
+
+class _TooDeep(Exception):
+    def __init__(self, condition: str) -> None:
+        self.condition = condition
+
+
+_LAZY_INDENT_LIMIT = 40  # Python allows 100 levels of indentation
+
+
+def _single_use_conditions(plan: Plan) -> set[str]:
+    """Conditions referred to from exactly one place: computed there, on first use, if ever."""
+    uses: dict[str, int] = {}
+    expressions = [c.expr for c in plan.conditions.values()]
+    expressions += [e for r in plan.rules for e in (r.rule.when, r.rule.unless) if e is not None]
+    for expr in expressions:
+        stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, n.Quantifier):
+                stack += [(node.source, scope), (node.body, scope | {node.variable})]
+                continue
+            if isinstance(node, n.Name) and plan.symbols.resolve(node.name, scope) == "condition":
+                uses[node.name] = uses.get(node.name, 0) + 1
+            stack += [(child, scope) for child in n.children(node)]
+    return {name for name, count in uses.items() if count == 1}
 
 
 # ---- code generation --------------------------------------------------------------------------------------
 
 
 class _Generator:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, eager: set[str]) -> None:
         self.plan = plan
+        self.lazy = _single_use_conditions(plan) - eager
         self.symbols = plan.symbols
         self.signals = plan.schema.signals
         self.lines: list[tuple[int, str, Site | None]] = []
@@ -207,7 +244,8 @@ class _Generator:
     def generate(self) -> GeneratedCode:
         for kind, name in self.plan.order:
             if kind == "condition":
-                self.condition(self.plan.conditions[name])
+                if name not in self.lazy:
+                    self.condition(self.plan.conditions[name])
             else:
                 self.rule(self.plan.rules[self.plan.rule_index[name]])
         header = [
@@ -217,6 +255,7 @@ class _Generator:
             "    _errs = []",
             *(f"    {line}" for line in self.field_lines),
             *(f"    {memo} = _NY" for memo in ["_ms", *self.memos.values()] if self.memos),
+            *(f"    {local} = _NY" for name, local in self.condition_locals.items() if name in self.lazy),
         ]
         out = list(header)
         sites: dict[int, Site] = {}
@@ -405,8 +444,26 @@ class _Generator:
             return value
 
     def reference(self, name: str) -> str:
+        if name in self.lazy:
+            return self.lazy_condition(name)
         local = self.condition_locals.get(name) or self.rule_locals[name]
         self.emit(f"if {local}e is not None: raise {local}e")
+        return local
+
+    def lazy_condition(self, name: str) -> str:
+        """A condition used in one place, computed there on first use (a short-circuit may skip it).
+
+        Should it raise, the rule using it errors, and the memo stays unset: the condition is then
+        computed (and fails) again only if that place is reached again, with the same error.
+        """
+        if self.indent > _LAZY_INDENT_LIMIT:
+            raise _TooDeep(name)
+        local = self.condition_locals[name]
+        condition = self.plan.conditions[name]
+        self.emit(f"if {local} is _NY:  # condition {name!r}, line {condition.span.line}")
+        with self.block():
+            value = self.truth(condition.expr, {})
+            self.emit(f"{local} = {value}")  # only once complete: a failure leaves the memo unset
         return local
 
     def connective(self, expr: n.And | n.Or, scope: Scope, target: str | None) -> str:

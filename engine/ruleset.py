@@ -343,7 +343,7 @@ class Plan:
             outcome = self.outcome(fired, fallback)
             error_tuple = tuple(errors)
         else:
-            outcome = self.outcome(fired, False)
+            outcome = self._outcomes.get(fired << 1) or self.outcome(fired, False)
             error_tuple = ()
         event_id = data.get("event_id") if data is not None else None
         elapsed = (time.perf_counter_ns() - started_ns + 999) // 1000

@@ -142,9 +142,13 @@ def test_interpreted_decision(engine: Engine, name: str) -> None:
     _check(engine.interpret(_event(name)).to_dict(), name)
 
 
+@pytest.fixture(scope="module")
+def strict() -> Engine:
+    return Engine.load("child_safety", validate=True)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_validated_model_gives_the_same_decision(engine: Engine, name: str) -> None:
-    strict = Engine.load("child_safety", validate=True)
+def test_validated_model_gives_the_same_decision(engine: Engine, strict: Engine, name: str) -> None:
     _check(strict.evaluate(_event(name)).to_dict(), name)
     _check(engine.evaluate(validate_event(_event(name))).to_dict(), name)
 

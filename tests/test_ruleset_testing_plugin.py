@@ -135,3 +135,11 @@ def test_a_broken_ruleset_fails_one_item_with_its_diagnostics(pytester: pytest.P
     result = pytester.runpytest_inprocess(*PLUGIN, "--ruleward", "rulesets")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*no_such_rule*"])
+
+
+def test_a_ruleset_may_keep_files_in_subdirectories(pytester: pytest.Pytester) -> None:
+    directory = make(pytester, "")
+    (directory / "more").mkdir()
+    (directory / "more" / "tests.rw").write_text(TESTS, encoding="utf-8")
+    result = pytester.runpytest_inprocess(*PLUGIN, "--ruleward", "--ruleward-examples", "10", "rulesets")
+    result.assert_outcomes(passed=3)

@@ -282,7 +282,9 @@ def test_the_typer_command(tmp_path: Path) -> None:
     app.command("other")(lambda: None)  # two commands, so `test` is a subcommand as in `ruleward test`
     directory = write(tmp_path, GOOD_TESTS)
     runner = CliRunner()
-    passed = runner.invoke(app, ["test", str(directory), "--seed", "3", "--examples", "5", "--format", "json"])
+    passed = runner.invoke(
+        app, ["test", str(directory), "--seed", "3", "--examples", "5", "--format", "json"]
+    )
     assert passed.exit_code == 0, passed.output
     assert json.loads(passed.output)[0]["seed"] == 3
     junit = tmp_path / "out.xml"

@@ -37,8 +37,13 @@ def run_tests(
     if examples < 1:
         print("error: --examples must be at least 1", file=sys.stderr)
         return 2
+    progress = _progress if format == "text" and sys.stderr.isatty() else None
     options = Options(
-        seed=seed, examples=examples, coverage=coverage or min_coverage is not None, mutate=mutate
+        seed=seed,
+        examples=examples,
+        coverage=coverage or min_coverage is not None,
+        mutate=mutate,
+        progress=progress,
     )
     runs = [run_ruleset(path, options) for path in paths]
     report = json_report(runs, min_coverage) if format == "json" else text_report(runs, min_coverage)
@@ -46,6 +51,10 @@ def run_tests(
     if junit_xml is not None:
         junit_xml.write_text(render_junit(runs), encoding="utf-8")
     return 0 if all(_ok(run, min_coverage) for run in runs) else 1
+
+
+def _progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
 
 
 def _ok(run: RulesetRun, min_coverage: float | None) -> bool:

@@ -438,8 +438,11 @@ class Evaluator:
         event: Mapping[str, object],
         decision: Mapping[str, object] | None = None,
         recorder: Recorder | None = None,
+        *,
+        normalized: bool = False,
     ) -> Evaluation:
-        return Evaluation(self, self.normalize(event), decision, recorder)
+        """An evaluation of `event` (and `decision`); `normalized` when `normalize` was already applied."""
+        return Evaluation(self, event if normalized else self.normalize(event), decision, recorder)
 
     def normalize(self, event: Mapping[str, object]) -> Mapping[str, object]:
         """The event with the schema's defaults filled in: a left-out `status` reads as `"ok"`, a left-out

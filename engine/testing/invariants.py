@@ -48,10 +48,15 @@ class _Violation(Exception):
 
 
 def violation(
-    invariant: n.Invariant, evaluator: Evaluator, event: Mapping[str, Any], decision: Mapping[str, Any]
+    invariant: n.Invariant,
+    evaluator: Evaluator,
+    event: Mapping[str, Any],
+    decision: Mapping[str, Any],
+    *,
+    normalized: bool = False,
 ) -> tuple[str | None, bool]:
     """(why the invariant failed on this event and decision, or None; whether its `when` held)."""
-    evaluation = evaluator.on(event, decision_view(decision))
+    evaluation = evaluator.on(event, decision_view(decision), normalized=normalized)
     try:
         holds, when = invariant_holds(evaluation, invariant)
     except EvaluationError as error:
@@ -130,8 +135,9 @@ def _run(
             raised = f"the engine raised {type(error).__name__}: {error}"
             state["last"] = (invariants[0], raised, event, None)
             raise _Violation from error
+        data = evaluator.normalize(event)  # once, not once per invariant
         for invariant in invariants:
-            why, holds_when = violation(invariant, evaluator, event, decision)
+            why, holds_when = violation(invariant, evaluator, data, decision, normalized=True)
             if counting["on"]:
                 applicable[invariant.name] += holds_when
             if why is not None:

@@ -97,12 +97,13 @@ def run_mutation(
     ruleset = checked.ruleset
     pool = event_pool(ruleset, schema, seed=seed, examples=examples)
     candidates = [*(e for _, e in cases), *pool]
+    normalized = [evaluator.normalize(e) for e in candidates]
     # the events each invariant applies to, judged once with the original ruleset
     applicable: list[tuple[n.Invariant, list[int]]] = []
     for invariant in ruleset.invariants:
         indexes: list[int] = []
-        for i, event in enumerate(candidates):
-            if invariant.when is None or evaluator.on(event).truth(invariant.when) is True:
+        for i, event in enumerate(normalized):
+            if invariant.when is None or evaluator.on(event, normalized=True).truth(invariant.when) is True:
                 indexes.append(i)
         applicable.append((invariant, indexes))
 
@@ -111,7 +112,7 @@ def run_mutation(
     for number, mutant in enumerate(all_mutants, 1):
         if progress is not None and number % 25 == 0:
             progress(f"mutant {number} of {len(all_mutants)}")
-        run.results.append(_judge(mutant, checked, cases, candidates, applicable, evaluator))
+        run.results.append(_judge(mutant, checked, cases, candidates, normalized, applicable, evaluator))
     return run
 
 
@@ -120,6 +121,7 @@ def _judge(
     checked: CheckedRuleset,
     cases: Sequence[tuple[n.Test, Mapping[str, Any]]],
     candidates: Sequence[Mapping[str, Any]],
+    normalized: Sequence[Mapping[str, Any]],
     applicable: Sequence[tuple[n.Invariant, list[int]]],
     evaluator: Evaluator,
 ) -> MutantResult:
@@ -142,7 +144,7 @@ def _judge(
                     decisions[i] = decide(candidates[i])
                 except Exception:
                     return MutantResult(mutant, "killed", f"invariant `{invariant.name}` (the engine raised)")
-            why, _ = violation(invariant, evaluator, candidates[i], decisions[i])
+            why, _ = violation(invariant, evaluator, normalized[i], decisions[i], normalized=True)
             if why is not None:
                 return MutantResult(mutant, "killed", f"invariant `{invariant.name}`")
     return MutantResult(mutant, "survived")

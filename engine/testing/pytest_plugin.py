@@ -8,9 +8,9 @@ ruleward is installed; it does nothing unless a run opts in, and imports nothing
   project's own tests whenever pytest runs on its default paths;
 - a `.rw` file named on the command line is always collected.
 
-A `.rw` file's ruleset is its directory (all `.rw` files there form one ruleset). Each `test` block and
-each invariant declared in the file becomes one item; `--ruleward-seed` and `--ruleward-examples` (or
-the ini options of the same names) set the hypothesis seed and effort.
+A `.rw` file's ruleset is its directory (all `.rw` files there and below form one ruleset). Each `test`
+block and each invariant declared in the file becomes one item; `--ruleward-seed` and
+`--ruleward-examples` (or the ini options of the same names) set the hypothesis seed and effort.
 """
 
 from __future__ import annotations
@@ -90,13 +90,22 @@ def _session(config: pytest.Config, directory: Path) -> RulesetSession:
     return sessions[directory]
 
 
+def ruleset_root(file_path: Path) -> Path:
+    """The directory of the ruleset a `.rw` file belongs to: the highest of its ancestors that still
+    holds `.rw` files directly (a ruleset may keep files in subdirectories)."""
+    root = file_path.parent
+    while root.parent != root and any(root.parent.glob(f"*{SUFFIX}")):
+        root = root.parent
+    return root
+
+
 class RulesetFailure(Exception):
     """A test or invariant of a ruleset failed; the message is the whole report."""
 
 
 class RulesetFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        session = _session(self.config, self.path.parent)
+        session = _session(self.config, ruleset_root(self.path))
         if session.failure is not None:
             # one failing item, in the file the errors are in (in every file when they name none)
             files = session.failure_files
@@ -114,7 +123,7 @@ class RulesetItem(pytest.Item):
         self.declaration = declaration
 
     def runtest(self) -> None:
-        session = _session(self.config, self.path.parent)
+        session = _session(self.config, ruleset_root(self.path))
         if self.kind == "check":
             raise RulesetFailure(session.failure)
         message = session.run(self.kind, self.declaration)
