@@ -8,8 +8,10 @@ Python: user text enters the code only as `repr` literals, and every name in it 
 
 Design, for speed and for exact semantics (runtime.py and the brief's Semantics section):
 
-- straight-line code: each condition and rule is computed once, in dependency order, into a local; a
-  reference is a local read. Conditions no rule needs are not computed at all.
+- straight-line code: each rule is computed once, in dependency order, into a local; a reference is a
+  local read. A condition used in one place is computed there, on first use (so a short-circuit that
+  skips it skips its cost); one used in several places is computed up front. Conditions no rule needs
+  are not computed at all.
 - each expression compiles to statements that leave a truth value in a temporary. `and`/`or` short-circuit
   with flat guards (`if _t1: _t1 = <next>`), quantifiers are `for` loops with `break`.
 - three-valued code only where a value can be unknown, decided statically: a path through a signal, a
@@ -225,12 +227,12 @@ class _Generator:
         """`expr` as something cheap to evaluate twice: itself if a name or literal, else a temporary."""
         return expr if _is_simple(expr) else self.assign(expr)
 
-    def constant(self, prefix: str, value: object) -> str:
-        key = (prefix, repr(value))
-        name = self.constant_names.get(key)
+    def constant(self, prefix: str, value: object, key: str | None = None) -> str:
+        identity = (prefix, repr(value) if key is None else key)
+        name = self.constant_names.get(identity)
         if name is None:
             name = f"_{prefix}{len(self.constant_names)}"
-            self.constant_names[key] = name
+            self.constant_names[identity] = name
             self.constants[name] = value
         return name
 
@@ -394,12 +396,17 @@ class _Generator:
             return True, self.plan.constants[expr.name]
         return False, None
 
-    def literal_set(self, expr: n.Expr, scope: Mapping[str, object]) -> str | None:
+    def literal_set(self, expr: n.Expr, scope: Mapping[str, object]) -> tuple[str, str] | None:
+        """A list written in the ruleset: (a frozenset of its strings, for the fast path of a string
+        looked up in it, and the list itself, for `_member`: a set would merge `1` and `true`)."""
         if isinstance(expr, n.ListLiteral):
-            return self.constant("K", frozenset(i.value for i in expr.items))
-        if isinstance(expr, n.Name) and self.symbols.resolve(expr.name, scope) == "list":
-            return self.constant("K", frozenset(self.plan.lists[expr.name]))
-        return None
+            items = [i.value for i in expr.items]
+        elif isinstance(expr, n.Name) and self.symbols.resolve(expr.name, scope) == "list":
+            items = list(self.plan.lists[expr.name])
+        else:
+            return None
+        strings = self.constant("K", frozenset(v for v in items if isinstance(v, str)), key=repr(items))
+        return strings, self.constant("L", items)
 
     # -- truth values: each returns an expression over locals that cannot raise --
 
@@ -460,7 +467,8 @@ class _Generator:
             raise _TooDeep(name)
         local = self.condition_locals[name]
         condition = self.plan.conditions[name]
-        self.emit(f"if {local} is _NY:  # condition {name!r}, line {condition.span.line}")
+        self.emit(f"# condition {name!r}, line {condition.span.line}, computed on first use")
+        self.emit(f"if {local} is _NY:")
         with self.block():
             value = self.truth(condition.expr, {})
             self.emit(f"{local} = {value}")  # only once complete: a failure leaves the memo unset
@@ -561,8 +569,9 @@ class _Generator:
             item_node, collection_node = (right, left) if op == "contains" else (left, right)
             fixed = self.literal_set(collection_node, scope)
             if fixed is not None:
+                strings, items = fixed
                 item = self.bind(self.value(item_node, scope)[0])
-                test = f"(({item} in {fixed}) if {item}.__class__ is _str else _member({item}, {fixed}))"
+                test = f"(({item} in {strings}) if {item}.__class__ is _str else _member({item}, {items}))"
                 unknowns = [item] if self.unknown(item_node, scope) else []
             else:
                 left_code, right_code = self.operands(left, right, scope, True)

@@ -177,6 +177,7 @@ class SchemaView:
         self.schema = schema
         self.root = Shape(schema)
         self._cache: dict[tuple[type[BaseModel], str], FieldFacts] = {}
+        self.signals = frozenset(name for name in schema.model_fields if self.field(self.root, name).signal)
 
     def field(self, owner: Shape, name: str) -> FieldFacts:
         model = owner.model
@@ -199,10 +200,6 @@ class SchemaView:
         if not signal and not info.is_required():
             default = _json_default(info)
         return FieldFacts(default, _shape(info.annotation), signal)
-
-    @property
-    def signals(self) -> frozenset[str]:
-        return frozenset(name for name in self.schema.model_fields if self.field(self.root, name).signal)
 
 
 def _json_default(info: Any) -> object:
@@ -380,7 +377,7 @@ class _Builder:
         deps = self._dependencies()
         order = self._order(deps, [r.name for r in rules])
         referenced = frozenset(d for name, ds in deps.items() for d in ds if d in self.symbols.rules)
-        plans = tuple(self._rule(i, rule, constants, deps) for i, rule in enumerate(rules))
+        plans = tuple(self._rule(i, rule, constants) for i, rule in enumerate(rules))
         fallback = DEFAULT_FALLBACK
         if header is not None and header.fallback is not None:
             fallback = tuple(self._action(a, constants) for a in header.fallback)
@@ -529,9 +526,7 @@ class _Builder:
 
     # -- rules and actions --
 
-    def _rule(
-        self, index: int, rule: n.Rule, constants: dict[str, n.Scalar], deps: dict[str, set[str]]
-    ) -> RulePlan:
+    def _rule(self, index: int, rule: n.Rule, constants: dict[str, n.Scalar]) -> RulePlan:
         mode = rule.mode.name if rule.mode is not None else "enforce"
         if mode not in ("enforce", "shadow"):
             self.fail(

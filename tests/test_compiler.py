@@ -167,3 +167,34 @@ def test_runtime_error_names_rule_expression_and_line(tmp_path: Path) -> None:
         assert error.message.startswith("cannot evaluate `m.distance <= 31`: cannot order")
         assert decision.disposition == "hold"  # the default fallback, more severe than `label`
         assert decision.fired == ("ok",)
+
+
+def test_a_long_chain_of_single_use_conditions_still_compiles() -> None:
+    """Each condition is computed where it is used; a chain that would nest too deep is computed up front."""
+    lines = ["ruleset t", 'condition c0 = surface == "upload"']
+    lines += [f"condition c{i} = c{i - 1} and actor.active_strikes < {i + 100}" for i in range(1, 80)]
+    lines.append("rule r when c79 then hold")
+    plan = Plan.build(unchecked("\n".join(lines) + "\n"))
+    compiled = compile_plan(plan)
+    assert "# condition 'c79', line 81, computed on first use" in compiled.source
+    assert "# condition 'c0', line 2\n" in compiled.source  # the first ones are computed up front
+    event = {"surface": "upload", "actor": {"active_strikes": 1}}
+    assert compiled.run(event) == (1, [])
+    assert compiled.run({"surface": "upload", "actor": {"active_strikes": 150}}) == (0, [])
+
+
+def test_lists_keep_true_apart_from_one() -> None:
+    """A Python set would merge `1` and `true`; membership in a written list must not (the checker
+    rejects such mixed lists, so this reaches the engine only unchecked)."""
+    from ruleward.engine.interpreter import Interpreter
+
+    plan = Plan.build(
+        unchecked(
+            'ruleset t\nrule listed when context.flag in [1, true] then tag(name: "l")\n'
+            'rule number when context.flag in [1] then tag(name: "n")\n'
+        )
+    )
+    compiled = compile_plan(plan)
+    for flag, fired in ((True, 0b01), (1, 0b11), (1.0, 0b11), (False, 0)):
+        event = {"context": {"flag": flag}}
+        assert compiled.run(event) == (fired, []) == (Interpreter(plan).run(event).fired, [])

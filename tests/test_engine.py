@@ -454,3 +454,22 @@ def test_evaluate_from_threads_during_reload(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_host_schema_with_its_own_signals_and_defaults(tmp_path: Path) -> None:
+    from pydantic import BaseModel, Field
+
+    class HostEvent(BaseModel):
+        kind: str
+        risk: float | None = Field(default=None, json_schema_extra={"x-ruleward-signal": True})
+        level: int = 2
+
+    path = tmp_path / "host.rw"
+    path.write_text(HEADER + "rule r when risk > 0.5 or level >= 3 then block\n", encoding="utf-8")
+    engine = Engine.load(path, HostEvent)
+    assert both(engine, {"kind": "a", "risk": 0.9}).disposition == "block"
+    assert both(engine, {"kind": "a", "risk": 0.1}).disposition == "allow"  # `level` defaults to 2
+    unknown = both(engine, {"kind": "a"})  # risk missing: unknown or false is unknown
+    assert (unknown.errored, unknown.disposition) == (("r",), "hold")
+    assert both(engine, {"kind": "a", "level": 3}).fired == ("r",)  # unknown or true is true
+    assert engine.evaluate(HostEvent(kind="a", risk=0.7)).disposition == "block"

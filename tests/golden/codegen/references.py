@@ -6,18 +6,15 @@ def _evaluate(ev):
     _f1 = ev.get('jurisdictions')
     _f2 = ev.get('classifiers')
     if _f2 is None: _f2 = _U
-    # condition 'many', line 4
-    _c0e = None
-    try:
-        _t1 = _count(_f0)
-        _c0 = ((_t1 > 2) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>', _t1, 2))
-    except _Exception as _e:
-        _c0 = None
-        _c0e = _fail(_e)
+    _c0 = _NY
     # rule 'base', line 6
     _r0e = None
     try:
-        if _c0e is not None: raise _c0e
+        # condition 'many', line 4, computed on first use
+        if _c0 is _NY:
+            _t1 = _count(_f0)
+            _t2 = ((_t1 > 2) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>', _t1, 2))
+            _c0 = _t2
         _r0 = _c0
         if not _r0:
             _r0 = _member('US', _f1)
@@ -32,8 +29,8 @@ def _evaluate(ev):
         if _r0e is not None: raise _r0e
         _r1 = _r0
         if _r1:
-            _t2 = _member('GB', _f1)
-            _r1 = (not _t2)
+            _t3 = _member('GB', _f1)
+            _r1 = (not _t3)
         if _r1: _fired |= 2
     except _Exception as _e:
         _r1 = None
@@ -44,21 +41,21 @@ def _evaluate(ev):
         if _r1e is not None: raise _r1e
         _rv = _r1
         if _rv is not False:
-            _t4 = _f2
-            if _t4 is _U:
-                _t3 = None
+            _t5 = _f2
+            if _t5 is _U:
+                _t4 = None
             else:
-                if _t4.__class__ is not _list: _t4 = _iter(_t4)
-                _t3 = False
-                for _v0 in _t4:
-                    _t5 = ((_v0.get('label') if _v0.__class__ is _dict else _get(_v0, 'label')) == 'csam')
-                    if _t5:
-                        _t5 = (not ((_v0.get('status', 'ok') if _v0.__class__ is _dict else _get(_v0, 'status', 'ok')) == 'ok'))
-                    if _t5:
-                        _t3 = True
+                if _t5.__class__ is not _list: _t5 = _iter(_t5)
+                _t4 = False
+                for _v0 in _t5:
+                    _t6 = ((_v0.get('label') if _v0.__class__ is _dict else _get(_v0, 'label')) == 'csam')
+                    if _t6:
+                        _t6 = (not ((_v0.get('status', 'ok') if _v0.__class__ is _dict else _get(_v0, 'status', 'ok')) == 'ok'))
+                    if _t6:
+                        _t4 = True
                         break
-            if _t3 is False: _rv = False
-            elif _t3 is None: _rv = None
+            if _t4 is False: _rv = False
+            elif _t4 is None: _rv = None
         if _rv is True: _fired |= 4
         elif _rv is None: _errs.append((2, 'when'))
     except _Exception as _e:

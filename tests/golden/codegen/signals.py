@@ -10,6 +10,7 @@ def _evaluate(ev):
     if _f2 is None: _f2 = _U
     _ms = _NY
     _m0 = _NY
+    _c0 = _NY
     # rule 'matched', line 7
     try:
         _t1 = _f0
@@ -38,37 +39,33 @@ def _evaluate(ev):
         if _rv: _fired |= 2
     except _Exception as _e:
         _errs.append((1, _fail(_e)))
-    # condition 'high_score', line 5
-    _c0e = None
-    try:
-        if _m0 is _NY:
-            if _ms is _NY: _ms = _scores(_f1)
-            _m0 = _ms.get('csam') if _ms.__class__ is _dict else _ms
-        if _m0.__class__ is _TypeError: raise _TypeError(*_m0.args)
-        _c0 = (None if _m0 is _U else ((_m0 >= 0.9) if (_m0.__class__ is _int or _m0.__class__ is _float) else False if _m0 is None else _order('>=', _m0, 0.9)))
-    except _Exception as _e:
-        _c0 = None
-        _c0e = _fail(_e)
     # rule 'scored', line 11
     try:
-        if _c0e is not None: raise _c0e
+        # condition 'high_score', line 5, computed on first use
+        if _c0 is _NY:
+            if _m0 is _NY:
+                if _ms is _NY: _ms = _scores(_f1)
+                _m0 = _ms.get('csam') if _ms.__class__ is _dict else _ms
+            if _m0.__class__ is _TypeError: raise _TypeError(*_m0.args)
+            _t4 = (None if _m0 is _U else ((_m0 >= 0.9) if (_m0.__class__ is _int or _m0.__class__ is _float) else False if _m0 is None else _order('>=', _m0, 0.9)))
+            _c0 = _t4
         _rv = _c0
         if _rv is not True:
-            _t4 = (_f2.get('validation_state') if _f2.__class__ is _dict else _get(_f2, 'validation_state'))
-            _t5 = (None if _t4 is _U else (_t4 == 'invalid'))
-            if _t5 is True: _rv = True
-            elif _t5 is None: _rv = None
+            _t5 = (_f2.get('validation_state') if _f2.__class__ is _dict else _get(_f2, 'validation_state'))
+            _t6 = (None if _t5 is _U else (_t5 == 'invalid'))
+            if _t6 is True: _rv = True
+            elif _t6 is None: _rv = None
         if _rv is False:
             _rv = False
         else:
-            _t6 = (None if _f0 is _U else ((not _f0) if _f0.__class__ is _list else _is_empty(_f0)))
+            _t7 = (None if _f0 is _U else ((not _f0) if _f0.__class__ is _list else _is_empty(_f0)))
             if _rv is None:
-                _rv = False if _t6 is True else None
+                _rv = False if _t7 is True else None
                 _errs.append((2, 'when'))
-            elif _t6 is None:
+            elif _t7 is None:
                 _rv = None
                 _errs.append((2, 'unless'))
-            elif _t6:
+            elif _t7:
                 _rv = False
             else:
                 _rv = True

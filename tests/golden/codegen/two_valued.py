@@ -5,10 +5,10 @@ def _evaluate(ev):
     _f0 = ev.get('surface')
     _f1 = ev.get('actor')
     _f2 = ev.get('jurisdictions')
-    _f3 = ev.get('reports', _D1)
+    _f3 = ev.get('reports', _D2)
     # rule 'repeat_striker', line 7
     try:
-        _rv = ((_f0 in _K0) if _f0.__class__ is _str else _member(_f0, _K0))
+        _rv = ((_f0 in _K0) if _f0.__class__ is _str else _member(_f0, _L1))
         if _rv:
             _t1 = (_f1.get('active_strikes', 0) if _f1.__class__ is _dict else _get(_f1, 'active_strikes', 0))
             _rv = ((_t1 >= 3) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>=', _t1, 3))
