@@ -115,7 +115,8 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
     alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in absorbed]
     tokens = "|".join([*alternatives, f"(?P<{_UNLEXABLE}>(?s:.))"])
     # lark's names may be its Token class, a str whose == runs in Python: keep plain strings
-    ignore = frozenset(str(name) for name in lark.ignore_tokens)
+    # `ignore_tokens` is missing on a parser loaded from lark's cache; `lexer_conf.ignore` is always there
+    ignore = frozenset(str(name) for name in lark.lexer_conf.ignore)
     # blanks after a token are read with it, which halves the matches; lark ignores them on their own
     for blank in _BLANKS:
         match = re.match(tokens, blank)

@@ -150,7 +150,7 @@ def _as_strong(got: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
 
 
 def _rank(order: tuple[str, ...], value: object) -> int:
-    return order.index(value) if value in order else len(order)  # type: ignore[arg-type]
+    return order.index(value) if value in order else len(order)
 
 
 def _check(condition: bool, message: str) -> None:

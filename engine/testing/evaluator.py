@@ -533,12 +533,12 @@ def _order(node: n.Node, op: str, left: Value, right: Value) -> bool:
         raise EvaluationError(node, f"cannot order {_show(left)} and {_show(right)}")
     a, b = left, right
     if op == "<":
-        return a < b  # type: ignore[operator]
+        return bool(a < b)  # type: ignore[operator]
     if op == "<=":
-        return a <= b  # type: ignore[operator]
+        return bool(a <= b)  # type: ignore[operator]
     if op == ">":
-        return a > b  # type: ignore[operator]
-    return a >= b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
+    return bool(a >= b)  # type: ignore[operator]
 
 
 def _show(value: Value) -> str:

@@ -61,7 +61,7 @@ def mutants(ruleset: n.Ruleset) -> Iterator[Mutant]:
         for d, declaration in enumerate(module.declarations):
             for change in _declaration(declaration):
                 declarations = list(module.declarations)
-                declarations[d] = change.value  # type: ignore[call-overload]
+                declarations[d] = change.value
                 modules = list(ruleset.modules)
                 modules[m] = dataclasses.replace(module, declarations=tuple(declarations))
                 mutated = dataclasses.replace(ruleset, modules=tuple(modules))
@@ -220,7 +220,7 @@ def _junction(expr: n.And | n.Or) -> Iterator[_Change]:
     for i, operand in enumerate(expr.operands):
         for change in _expr(operand):
             operands = list(expr.operands)
-            operands[i] = change.value  # type: ignore[call-overload]
+            operands[i] = change.value
             yield _inside(change, dataclasses.replace(expr, operands=tuple(operands)))
 
 

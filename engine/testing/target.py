@@ -59,7 +59,7 @@ def compile_mutant(checked: CheckedRuleset, mutant: n.Ruleset) -> Decide:
     def decide(event: Mapping[str, Any]) -> dict[str, Any]:
         data = event if event.__class__ is dict else dict(event)
         started = time.perf_counter_ns()
-        fired, errors = compiled.run(data)  # type: ignore[arg-type]
+        fired, errors = compiled.run(data)
         return plan.decide(data, fired, errors, started).to_dict()
 
     return decide
