@@ -746,7 +746,7 @@ app.command("test")(_guarded(test_command))
 def bench(
     workloads: Annotated[
         list[str] | None,
-        typer.Argument(help="Workloads to run (default: all): five_rules, default_ruleset, scaling, ..."),
+        typer.Argument(help="Workloads (default: all): compare, default, scaling, compile, tracing, batch."),
     ] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Small corpus, few rounds.")] = False,
     output: Annotated[
