@@ -27,7 +27,7 @@ Design, for speed and for exact semantics (runtime.py and the brief's Semantics 
 
 from __future__ import annotations
 
-import ast
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,7 +117,12 @@ def _helpers() -> dict[str, object]:
         "_is_empty": rt.is_empty,
         "_count": rt.count,
         "_max_score": rt.max_score,
-        "_scores": rt.score_table,
+        "_is_list": rt.is_list,
+        "_is_mapping": rt.is_mapping,
+        "_is_number": rt.is_number,
+        "_not_list": rt.not_a_classifier_list,
+        "_not_object": rt.not_a_classifier,
+        "_not_score": rt.not_a_score,
         "_TypeError": TypeError,
     }
 
@@ -166,6 +171,77 @@ def _single_use_conditions(plan: Plan) -> set[str]:
                 uses[node.name] = uses.get(node.name, 0) + 1
             stack += [(child, scope) for child in n.children(node)]
     return {name for name, count in uses.items() if count == 1}
+
+
+# ---- guards: skipping many rules with one test ----------------------------------------------------------
+
+_Guard = tuple[str, n.Expr]  # ("false", e): skip when `e` is false; ("empty", e): when `e` is an empty list
+_MIN_GROUP = 2
+
+
+def _guard(plan: Plan, rule: n.Rule) -> _Guard | None:
+    """What makes this rule's `when` false without looking further: its first `and` operand being false,
+    or the source of a leading `any` being an empty list. None when the rule has no such part, or that
+    part refers to a condition or rule (it would be computed out of place)."""
+    when = rule.when
+    if when is None:
+        return None
+    first = when.operands[0] if isinstance(when, n.And) else when
+    if _refers(plan, first):
+        return None
+    if isinstance(first, n.Quantifier) and first.kind == "any":
+        return ("empty", first.source)
+    if isinstance(when, n.And):
+        return ("false", first)
+    return None
+
+
+def _refers(plan: Plan, expr: n.Expr) -> bool:
+    """Whether `expr` may refer to a condition or rule (a quantifier variable of the same name counts)."""
+    names = plan.symbols
+    return any(
+        isinstance(node, n.Name) and (node.name in names.conditions or node.name in names.rules)
+        for node in n.walk(expr)
+    )
+
+
+def _schedule(plan: Plan) -> list[tuple[_Guard | None, list[tuple[str, str]]]]:
+    """The order of evaluation, in blocks: `plan.order`, but with rules that share a guard together.
+
+    A rule that refers to nothing can go first, and one nothing refers to can go last, so those move;
+    the result is still dependencies first. The decision never depends on the order of evaluation.
+    """
+    front: dict[str, tuple[_Guard, list[tuple[str, str]]]] = {}
+    back: dict[str, tuple[_Guard, list[tuple[str, str]]]] = {}
+    for kind, name in plan.order:
+        if kind != "rule":
+            continue
+        rule = plan.rules[plan.rule_index[name]].rule
+        guard = _guard(plan, rule)
+        if guard is None:
+            continue
+        clauses = [e for e in (rule.when, rule.unless) if e is not None]
+        if not any(_refers(plan, e) for e in clauses):
+            place = front
+        elif name not in plan.referenced_rules:
+            place = back
+        else:
+            continue
+        key = f"{guard[0]} {guard[1]!r}"  # the repr tells `1` from `true`, which compare equal
+        place.setdefault(key, (guard, []))[1].append((kind, name))
+    moved = {
+        item
+        for group in (front, back)
+        for _, items in group.values()
+        if len(items) >= _MIN_GROUP
+        for item in items
+    }
+    blocks: list[tuple[_Guard | None, list[tuple[str, str]]]] = [
+        (guard, items) for guard, items in front.values() if len(items) >= _MIN_GROUP
+    ]
+    blocks.append((None, [item for item in plan.order if item not in moved]))
+    blocks += [(guard, items) for guard, items in back.values() if len(items) >= _MIN_GROUP]
+    return blocks
 
 
 # ---- code generation --------------------------------------------------------------------------------------
@@ -244,29 +320,68 @@ class _Generator:
     # -- the whole function --
 
     def generate(self) -> GeneratedCode:
-        for kind, name in self.plan.order:
-            if kind == "condition":
-                if name not in self.lazy:
-                    self.condition(self.plan.conditions[name])
+        for guard, items in _schedule(self.plan):
+            if guard is None:
+                for kind, name in items:
+                    if kind == "condition":
+                        if name not in self.lazy:
+                            self.condition(self.plan.conditions[name])
+                    else:
+                        self.rule(self.plan.rules[self.plan.rule_index[name]])
             else:
-                self.rule(self.plan.rules[self.plan.rule_index[name]])
+                self.guarded(guard, [self.plan.rules[self.plan.rule_index[name]] for _, name in items])
         header = [
             f"# ruleward: ruleset {self.plan.info.name!r} version {self.plan.info.version!r}; generated code",
             f"def {FUNCTION_NAME}(ev):",
             "    _fired = 0",
             "    _errs = []",
             *(f"    {line}" for line in self.field_lines),
-            *(f"    {memo} = _NY" for memo in ["_ms", *self.memos.values()] if self.memos),
+            *(["    _ms = _NY"] if self.memos else []),
             *(f"    {local} = _NY" for name, local in self.condition_locals.items() if name in self.lazy),
         ]
         out = list(header)
         sites: dict[int, Site] = {}
+        targets = _tuple(list(self.memos.values()))
         for indent, text, site in self.lines:
-            out.append("    " * indent + text)
+            out.append("    " * indent + text.replace(_SCORES_MARK, targets))
             if site is not None:
                 sites[len(out)] = site
         out.append("    return _fired, _errs")
+        if self.memos:
+            out += ["", "", *_score_function(list(self.memos))]
         return GeneratedCode("\n".join(out) + "\n", sites, dict(self.constants))
+
+    def guarded(self, guard: _Guard, rules: list[RulePlan]) -> None:
+        """Rules whose `when` is false whenever `guard` holds: one test skips them all (`_schedule`)."""
+        kind, expr = guard
+        self.temps += 1
+        skip = f"_g{self.temps}"
+        self.emit(
+            f"# {len(rules)} rules skipped together when {kind}: {rt.snippet(expr.span, self.plan.texts)}"
+        )
+        self.emit("try:")
+        with self.block():
+            if kind == "false":
+                value = self.bind(self.truth(expr, {}))
+                self.emit(f"{skip} = {value} is False")
+            else:
+                value = self.bind(self.value(expr, {})[0])
+                self.emit(f"{skip} = {value}.__class__ is _list and not {value}")
+        self.emit("except _Exception:")  # each rule evaluates the guard again, and records the failure
+        with self.block():
+            self.emit(f"{skip} = False")
+        self.emit(f"if not {skip}:")
+        with self.block():
+            for rule in rules:
+                self.rule(rule)
+        referenced = [r for r in rules if r.name in self.plan.referenced_rules]
+        if referenced:
+            self.emit("else:")
+            with self.block():
+                for rule in referenced:
+                    local = self.rule_locals[rule.name]
+                    self.emit(f"{local} = False")
+                    self.emit(f"{local}e = None")
 
     def condition(self, condition: n.Condition) -> None:
         local = self.condition_locals[condition.name]
@@ -577,6 +692,12 @@ class _Generator:
                 left_code, right_code = self.operands(left, right, scope, True)
                 item, collection = (right_code, left_code) if op == "contains" else (left_code, right_code)
                 test = f"_member({item}, {collection})"
+                # a string looked up in a list: Python's `in` is the language's (no `1 == true` there)
+                if isinstance(self.static_value(item_node, scope)[1], str):
+                    test = f"(({item} in {collection}) if {collection}.__class__ is _list else {test})"
+                else:
+                    strings_in_list = f"{item}.__class__ is _str and {collection}.__class__ is _list"
+                    test = f"(({item} in {collection}) if {strings_in_list} else {test})"
                 unknowns = [c for c, u in ((left_code, unknown_left), (right_code, unknown_right)) if u]
             return self.guard(unknowns, f"(not {test})" if op == "not in" else test)
         static_left, left_value = self.static_value(left, scope)
@@ -597,7 +718,9 @@ class _Generator:
             other, fixed_value = (right_code, left_value) if static_left else (left_code, right_value)
             fast_type = None
             if isinstance(fixed_value, int | float) and not isinstance(fixed_value, bool):
-                fast_type = f"({other}.__class__ is _int or {other}.__class__ is _float)"
+                # `x == x` leaves NaN to `_order`, which rejects it
+                is_float = f"({other}.__class__ is _float and {other} == {other})"
+                fast_type = f"({other}.__class__ is _int or {is_float})"
             elif isinstance(fixed_value, str):
                 fast_type = f"{other}.__class__ is _str"
             if fast_type is not None:
@@ -695,23 +818,66 @@ class _Generator:
                 if memo is None:
                     memo = f"_m{len(self.memos)}"
                     self.memos[argument.value] = memo
-                self.emit(f"if {memo} is _NY:")
-                with self.block():
-                    self.emit(f"if _ms is _NY: _ms = _scores({classifiers})")
-                    self.emit(f"{memo} = _ms.get({argument.value!r}) if _ms.__class__ is _dict else _ms")
+                # every label's score at once, on the first `max_score` reached (the labels are known
+                # only once the whole ruleset is generated: `generate` fills in the targets)
+                self.emit(f"if _ms is _NY: {_SCORES_MARK} = _ms = _scores({classifiers})")
                 self.emit(f"if {memo}.__class__ is _TypeError: raise _TypeError(*{memo}.args)")
                 return memo
             return self.assign(f"_max_score({classifiers}, {self.value(argument, scope)[0]})")
 
 
+_SIMPLE = re.compile(
+    r"-?(?:[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")"
+)
+
+
+_SCORES_MARK = "<scores>"
+
+
+def _score_function(labels: list[str]) -> list[str]:
+    """`_scores(classifiers)`: the highest `ok` score of each label the ruleset names, in one pass, as a
+    tuple in the order of `labels` (each a number, absent, or the TypeError `max_score` raises); the
+    same as `runtime.score_table`, which the interpreter uses, but only for these labels."""
+    best = [f"_a{i}" for i in range(len(labels))]
+
+    def every(value: str) -> str:
+        return _tuple([value] * len(labels))
+
+    out = [
+        "def _scores(cl):",
+        f"    if cl is _U or cl is None: return {every('cl')}",
+        "    if cl.__class__ is not _list and not _is_list(cl):",
+        "        _e = _not_list(cl)",
+        f"        return {every('_e')}",
+        f"    {' = '.join(best)} = None",
+        "    for _s in cl:",
+        "        if _s.__class__ is not _dict and not _is_mapping(_s):",
+        "            _e = _not_object(_s)",  # a bad signal anywhere fails every label, the first one named
+        f"            return {every('_e')}",
+        "        if _s.get('status', 'ok') != 'ok': continue",
+        "        _sc = _s.get('score')",
+        "        if _sc is None: continue",
+        "        _l = _s.get('label')",
+    ]
+    for i, label in enumerate(labels):
+        a = best[i]
+        out += [
+            f"        {'if' if i == 0 else 'elif'} _l == {label!r}:",
+            "            if _sc.__class__ is not _int and not _is_number(_sc):",
+            f"                if {a}.__class__ is not _TypeError: {a} = _not_score(_l, _sc)",
+            f"            elif {a} is None or ({a}.__class__ is not _TypeError and _sc > {a}): {a} = _sc",
+        ]
+    out.append(f"    return {_tuple(best)}")
+    return out
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
 def _is_simple(expr: str) -> bool:
-    try:
-        tree = ast.parse(expr, mode="eval").body
-    except SyntaxError:
-        return False
-    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
-        tree = tree.operand
-    return isinstance(tree, ast.Name | ast.Constant)
+    """A name or a literal (as `repr` writes them): matched by pattern, as parsing each costs a `compile`."""
+    return _SIMPLE.fullmatch(expr) is not None
 
 
 __all__ = ["CompiledRuleset", "GeneratedCode", "compile_plan", "compile_ruleset", "generate"]

@@ -154,29 +154,13 @@ class Outcome:
 
 
 class _DecisionSlots:
-    __slots__ = (
-        "account_action",
-        "decision_id",
-        "disposition",
-        "elapsed_us",
-        "errors",
-        "event_id",
-        "matched",
-        "obligations",
-        "ruleset",
-        "shadow",
-        "trace_id",
-    )
+    __slots__ = ("_id", "_outcome", "elapsed_us", "errors", "event_id", "ruleset", "trace_id")
 
-    disposition: str
-    account_action: Action
-    obligations: tuple[Action, ...]
-    matched: tuple[Match, ...]
-    shadow: tuple[str, ...]
+    _outcome: Outcome  # shared between decisions: disposition, account action, obligations, matched, shadow
     errors: tuple[EvalError, ...]
     event_id: str | None
     ruleset: RulesetInfo
-    decision_id: str
+    _id: int  # the decision id as a number: `hex` costs more than all the rest of building a decision
     trace_id: str | None
     elapsed_us: int
 
@@ -190,6 +174,31 @@ class Decision(_DecisionSlots):
         if name != "trace_id":
             raise AttributeError(f"a decision is immutable; `{name}` cannot be set")
         object.__setattr__(self, name, value)
+
+    @property
+    def disposition(self) -> str:
+        return self._outcome.disposition
+
+    @property
+    def account_action(self) -> Action:
+        return self._outcome.account_action
+
+    @property
+    def obligations(self) -> tuple[Action, ...]:
+        return self._outcome.obligations
+
+    @property
+    def matched(self) -> tuple[Match, ...]:
+        return self._outcome.matched
+
+    @property
+    def shadow(self) -> tuple[str, ...]:
+        return self._outcome.shadow
+
+    @property
+    def decision_id(self) -> str:
+        """32 hex digits, unique per process run (random prefix) and within it (counter)."""
+        return hex(self._id)[2:]
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -213,15 +222,16 @@ class Decision(_DecisionSlots):
         return self.ruleset.digest
 
     def to_dict(self) -> dict[str, object]:
+        outcome = self._outcome
         return {
             "decision_id": self.decision_id,
             "event_id": self.event_id,
             "ruleset": self.ruleset.to_dict(),
-            "disposition": self.disposition,
-            "account_action": self.account_action.to_dict(),
-            "obligations": [o.to_dict() for o in self.obligations],
-            "matched": [m.to_dict() for m in self.matched],
-            "shadow": list(self.shadow),
+            "disposition": outcome.disposition,
+            "account_action": outcome.account_action.to_dict(),
+            "obligations": [o.to_dict() for o in outcome.obligations],
+            "matched": [m.to_dict() for m in outcome.matched],
+            "shadow": list(outcome.shadow),
             "errors": [e.to_dict() for e in self.errors],
             "trace_id": self.trace_id,
             "elapsed_us": self.elapsed_us,
@@ -245,15 +255,11 @@ def make_decision(
 ) -> Decision:
     # assigned on the unguarded base, then given its public class: as cheap as a plain object
     self = _DecisionSlots()
-    self.disposition = outcome.disposition
-    self.account_action = outcome.account_action
-    self.obligations = outcome.obligations
-    self.matched = outcome.matched
-    self.shadow = outcome.shadow
+    self._outcome = outcome
     self.errors = errors
     self.event_id = event_id
     self.ruleset = ruleset
-    self.decision_id = hex(next(_ids))[2:]  # new_decision_id(), inlined: this is the hot path
+    self._id = next_decision_number()
     self.trace_id = trace_id
     self.elapsed_us = elapsed_us
     self.__class__ = Decision
@@ -263,12 +269,15 @@ def make_decision(
 # ---- decision ids: 128 bits, a random per-process high half and a counter (uuid4 costs microseconds) ------
 
 _ids = itertools.count()
+# the next decision's id as a number; rebound with the counter, so read it through the module
+next_decision_number = _ids.__next__
 
 
 def _reset_ids() -> None:
-    global _ids
+    global _ids, next_decision_number
     # the top bit set so `hex` always gives 32 digits (formatting with a width is several times slower)
     _ids = itertools.count((1 << 127) | (int.from_bytes(os.urandom(8), "big") << 64))
+    next_decision_number = _ids.__next__
 
 
 _reset_ids()
@@ -318,7 +327,7 @@ def _merge_into(
             )
         elif name in rules:
             pick = min if rules[name] == "min" else max
-            existing[name] = pick(current, value)  # type: ignore[type-var]
+            existing[name] = pick(current, value)
         # other parameters are part of the key, so they are equal
 
 
@@ -367,7 +376,7 @@ class AccountActionRecord(_Record):
 
 
 class ObligationRecord(ActionRecord):
-    kind: Literal[  # type: ignore[assignment]
+    kind: Literal[
         "preserve",
         "report",
         "notify_law_enforcement",

@@ -37,6 +37,7 @@ from ruleward.engine.ruleset import Plan, Source, load_checked
 Tracer = Callable[[Decision], None]
 
 _log = logging.getLogger("ruleward.engine")
+_clock = time.perf_counter_ns
 
 
 class _Loaded:
@@ -106,12 +107,12 @@ class Engine:
     # -- evaluating --
 
     def evaluate(self, event: Mapping[str, Any] | BaseModel, *, trace_id: str | None = None) -> Decision:
-        started = time.perf_counter_ns()
+        started = _clock()
         loaded = self._loaded
         try:
             if event.__class__ is dict and not self._validate:
-                fired, errors = loaded.compiled.run(event)  # type: ignore[arg-type]
-                decision = loaded.plan.decide(event, fired, errors, started, trace_id=trace_id)  # type: ignore[arg-type]
+                fired, errors = loaded.compiled.run(event)
+                decision = loaded.plan.decide(event, fired, errors, started, trace_id=trace_id)
             else:
                 data, problems = self._prepare(event, loaded)
                 if data is None:

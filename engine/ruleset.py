@@ -34,6 +34,7 @@ from ruleward.dsl.loader import RULESET_SUFFIX, LoadedRuleset, load, parse_sourc
 from ruleward.dsl.source import NO_SPAN, SourceFile, Span
 from ruleward.dsl.symbols import FUNCTIONS, Symbols
 from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
+from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
 from ruleward.engine.decision import (
     Action,
@@ -42,8 +43,8 @@ from ruleward.engine.decision import (
     Match,
     Outcome,
     RulesetInfo,
+    _DecisionSlots,
     combine,
-    make_decision,
 )
 from ruleward.engine.events import SIGNAL_MARKER, ModerationEvent
 
@@ -58,6 +59,7 @@ DEFAULT_FALLBACK: tuple[Action, ...] = (
     Action("hold"),
     Action("review", {"queue": "signals_retry", "priority": "P2"}),
 )
+_clock = time.perf_counter_ns
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 Source = str | Path | Sequence[str | Path]
@@ -272,6 +274,9 @@ class Plan:
     fallback: tuple[Action, ...]
     texts: dict[str, str]
     _outcomes: dict[int, Outcome] = field(default_factory=dict)
+    _unknown_errors: dict[tuple[int, str, tuple[str, ...]], EvalError] = field(default_factory=dict)
+    # whole error lists of events with only unknowns, by (raw errors, which signals are missing)
+    _error_lists: dict[tuple[object, ...], tuple[EvalError, ...]] = field(default_factory=dict)
 
     @property
     def symbols(self) -> Symbols:
@@ -311,6 +316,23 @@ class Plan:
 
     def errors(self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]) -> list[EvalError]:
         """Readable errors from what an evaluator recorded: (rule index, `when`/`unless`/EvalFailure)."""
+        for _, what in raw:
+            if what.__class__ is not str:
+                return self._errors(data, raw)
+        # only unknowns: they depend on nothing but which rules and which signals, so recur event to event
+        signals = self.schema.signals
+        missing = tuple(data is None or data.get(s) is None for s in signals)
+        key = (tuple(raw), missing)
+        found = self._error_lists.get(key)
+        if found is None:
+            found = tuple(self._errors(data, raw))
+            if len(self._error_lists) < 256:
+                self._error_lists[key] = found
+        return list(found)
+
+    def _errors(
+        self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]
+    ) -> list[EvalError]:
         out: list[EvalError] = []
         for index, what in sorted(raw, key=lambda item: item[0]):
             rule = self.rules[index]
@@ -318,10 +340,17 @@ class Plan:
                 out.append(EvalError(rule.name, what.message, what.span))
                 continue
             clause = str(what)
-            expr = rule.rule.when if clause == "when" else rule.rule.unless
             signals = rule.when_signals if clause == "when" else rule.unless_signals
-            missing = [s for s in signals if data is None or data.get(s) is None]
-            out.append(EvalError(rule.name, rt.unknown_message(clause, missing), expr.span if expr else None))
+            missing = tuple(s for s in signals if data is None or data.get(s) is None)
+            key = (index, clause, missing)
+            error = self._unknown_errors.get(key)
+            if error is None:  # the same few errors recur on every event missing a signal: build each once
+                expr = rule.rule.when if clause == "when" else rule.rule.unless
+                span = expr.span if expr is not None else None
+                error = EvalError(rule.name, rt.unknown_message(clause, list(missing)), span)
+                if len(self._unknown_errors) < 4096:
+                    self._unknown_errors[key] = error
+            out.append(error)
         return out
 
     def decide(
@@ -338,20 +367,22 @@ class Plan:
             errors = [*event_errors, *self.errors(data, raw_errors)]
             fallback = bool(event_errors) or any(not self.rules[i].shadow for i, _ in raw_errors)
             outcome = self.outcome(fired, fallback)
-            error_tuple = tuple(errors)
+            error_tuple: tuple[EvalError, ...] = tuple(errors)
         else:
             outcome = self._outcomes.get(fired << 1) or self.outcome(fired, False)
             error_tuple = ()
         event_id = data.get("event_id") if data is not None else None
-        elapsed = (time.perf_counter_ns() - started_ns + 999) // 1000
-        return make_decision(
-            outcome,
-            error_tuple,
-            event_id if event_id.__class__ is str else None,  # type: ignore[arg-type]
-            self.info,
-            trace_id,
-            elapsed,
-        )
+        # `make_decision`, inlined: this is the hot path
+        decision = _DecisionSlots()
+        decision._outcome = outcome
+        decision.errors = error_tuple
+        decision.event_id = event_id if event_id.__class__ is str else None
+        decision.ruleset = self.info
+        decision._id = decisions.next_decision_number()
+        decision.trace_id = trace_id
+        decision.elapsed_us = (_clock() - started_ns + 999) // 1000
+        decision.__class__ = Decision
+        return decision  # type: ignore[return-value]
 
 
 class _Builder:
@@ -361,6 +392,7 @@ class _Builder:
         self.symbols = checked.symbols
         self.schema = SchemaView(checked.schema)
         self.signals = self.schema.signals
+        self._found: dict[int, tuple[set[str], set[str]]] = {}  # by id: the expressions outlive the build
 
     def fail(self, code: DiagnosticCode, span: Span | None, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(code.at(span, message, hint))
@@ -443,7 +475,13 @@ class _Builder:
     # -- dependencies between conditions and rules, and the signals they read --
 
     def _references(self, expr: n.Expr) -> tuple[set[str], set[str]]:
-        """(conditions and rules, signals) an expression refers to directly."""
+        """(conditions and rules, signals) an expression refers to directly (do not change the sets)."""
+        found = self._found.get(id(expr))
+        if found is None:
+            found = self._found[id(expr)] = self._walk_references(expr)
+        return found
+
+    def _walk_references(self, expr: n.Expr) -> tuple[set[str], set[str]]:
         names: set[str] = set()
         signals: set[str] = set()
         stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
@@ -467,7 +505,7 @@ class _Builder:
     def _dependencies(self) -> dict[str, set[str]]:
         deps: dict[str, set[str]] = {}
         for name, condition in self.symbols.conditions.items():
-            deps[name] = self._references(condition.expr)[0]
+            deps[name] = set(self._references(condition.expr)[0])
         for name, rule in self.symbols.rules.items():
             found: set[str] = set()
             for expr in (rule.when, rule.unless):

@@ -111,11 +111,14 @@ def unknown_message(clause: str, missing: list[str]) -> str:
 # ---- leaf semantics -----------------------------------------------------------------------------------
 
 
-def _is_number(value: object) -> bool:
-    # a boolean is never a number in the language, though Python says True == 1
-    return (value.__class__ is int or value.__class__ is float) or (
-        isinstance(value, int | float) and not isinstance(value, bool)
-    )
+def is_number(value: object) -> bool:
+    # a boolean is never a number in the language, though Python says True == 1; NaN is not a number either:
+    # it compares false with everything, so a NaN score or distance would quietly fail open
+    if value.__class__ is int:
+        return True
+    if value.__class__ is float:
+        return value == value
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def truth(value: object) -> bool:
@@ -157,19 +160,17 @@ def order(op: str, left: object, right: object) -> bool:
     """`<`, `<=`, `>`, `>=`: false when either side is absent; numbers with numbers, strings with strings."""
     if left is None or right is None:
         return False
-    if not (_is_number(left) and _is_number(right)) and not (
-        isinstance(left, str) and isinstance(right, str)
-    ):
+    if not (is_number(left) and is_number(right)) and not (isinstance(left, str) and isinstance(right, str)):
         raise TypeError(f"cannot order {show(left)} and {show(right)}")
     a, b = left, right
     if op == "<":
-        return a < b  # type: ignore[operator]
+        return bool(a < b)  # type: ignore[operator]
     if op == "<=":
-        return a <= b  # type: ignore[operator]
+        return bool(a <= b)  # type: ignore[operator]
     if op == ">":
-        return a > b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
     if op == ">=":
-        return a >= b  # type: ignore[operator]
+        return bool(a >= b)  # type: ignore[operator]
     raise ValueError(f"unknown ordering {op}")
 
 
@@ -210,33 +211,52 @@ def score_table(classifiers: object) -> object:
     """Every label's highest `ok` score in one pass: {label: score or TypeError}, or UNKNOWN, None, TypeError.
 
     A classifier list holding something that is not an object fails every label; a score that is not a
-    number fails only its own label. `max_score` is a lookup in this table.
+    number fails only its own label. `max_score` is a lookup in this table. (The compiled code computes
+    the same, for the labels a ruleset names, in a function generated for it: keep the two in step.)
     """
     if classifiers is UNKNOWN or classifiers is None:
         return classifiers
     if not isinstance(classifiers, list | tuple):
-        return TypeError(f"`classifiers` should be a list, found {show(classifiers)}")
+        return not_a_classifier_list(classifiers)
     table: dict[object, object] = {}
     for signal in classifiers:
         if not (signal.__class__ is dict or isinstance(signal, Mapping)):
-            return TypeError(f"a classifier signal should be an object, found {show(signal)}")
+            return not_a_classifier(signal)
     for signal in classifiers:
-        if signal.get("status", "ok") != "ok":  # type: ignore[attr-defined]
+        if signal.get("status", "ok") != "ok":
             continue
-        label = signal.get("label")  # type: ignore[attr-defined]
-        score = signal.get("score")  # type: ignore[attr-defined]
+        label = signal.get("label")
+        score = signal.get("score")
         if score is None or not isinstance(label, str):
             continue  # a priority-only classifier; a label no `max_score` can ask for
         best = table.get(label)
         if isinstance(best, TypeError):
             continue
-        if not _is_number(score):
-            table[label] = TypeError(
-                f"the `score` of a `{label}` signal should be a number, found {show(score)}"
-            )
-        elif best is None or score > best:  # type: ignore[operator]
+        if not is_number(score):
+            table[label] = not_a_score(label, score)
+        elif best is None or score > best:
             table[label] = score
     return table
+
+
+def is_list(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def is_mapping(value: object) -> bool:
+    return isinstance(value, Mapping)
+
+
+def not_a_classifier_list(classifiers: object) -> TypeError:
+    return TypeError(f"`classifiers` should be a list, found {show(classifiers)}")
+
+
+def not_a_classifier(signal: object) -> TypeError:
+    return TypeError(f"a classifier signal should be an object, found {show(signal)}")
+
+
+def not_a_score(label: str, score: object) -> TypeError:
+    return TypeError(f"the `score` of a `{label}` signal should be a number, found {show(score)}")
 
 
 def max_score(classifiers: object, label: object) -> object:

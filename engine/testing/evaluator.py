@@ -411,6 +411,8 @@ class Evaluation:
                 if isinstance(s, Mapping) and s.get("label") == label and s.get("status", "ok") == "ok"
             ]
             numbers = [s for s in scores if isinstance(s, int | float) and not isinstance(s, bool)]
+            if any(s != s for s in numbers):  # NaN orders with nothing: a fail-open trap, so an error
+                raise EvaluationError(expr, f"a `{label}` score is NaN, not a number")
             return max(numbers) if numbers else None
         if expr.function == "count" and len(expr.args) == 1:
             value = self._value(expr.args[0], scope)
@@ -528,6 +530,8 @@ def _order(node: n.Node, op: str, left: Value, right: Value) -> bool:
         and isinstance(right, numeric)
         and not isinstance(left, bool)
         and not isinstance(right, bool)
+        and left == left
+        and right == right
     )
     if not both_numbers and not (isinstance(left, str) and isinstance(right, str)):
         raise EvaluationError(node, f"cannot order {_show(left)} and {_show(right)}")

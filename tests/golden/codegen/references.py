@@ -13,11 +13,11 @@ def _evaluate(ev):
         # condition 'many', line 4, computed on first use
         if _c0 is _NY:
             _t1 = _count(_f0)
-            _t2 = ((_t1 > 2) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>', _t1, 2))
+            _t2 = ((_t1 > 2) if (_t1.__class__ is _int or (_t1.__class__ is _float and _t1 == _t1)) else False if _t1 is None else _order('>', _t1, 2))
             _c0 = _t2
         _r0 = _c0
         if not _r0:
-            _r0 = _member('US', _f1)
+            _r0 = (('US' in _f1) if _f1.__class__ is _list else _member('US', _f1))
         if _r0: _fired |= 1
     except _Exception as _e:
         _r0 = None
@@ -29,7 +29,7 @@ def _evaluate(ev):
         if _r0e is not None: raise _r0e
         _r1 = _r0
         if _r1:
-            _t3 = _member('GB', _f1)
+            _t3 = (('GB' in _f1) if _f1.__class__ is _list else _member('GB', _f1))
             _r1 = (not _t3)
         if _r1: _fired |= 2
     except _Exception as _e:

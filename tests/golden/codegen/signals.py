@@ -9,7 +9,6 @@ def _evaluate(ev):
     _f2 = ev.get('provenance')
     if _f2 is None: _f2 = _U
     _ms = _NY
-    _m0 = _NY
     _c0 = _NY
     # rule 'matched', line 7
     try:
@@ -23,7 +22,7 @@ def _evaluate(ev):
                 _t2 = ((_v0.get('bank') if _v0.__class__ is _dict else _get(_v0, 'bank')) == 'iwf')
                 if _t2:
                     _t3 = (_v0.get('distance') if _v0.__class__ is _dict else _get(_v0, 'distance'))
-                    _t2 = ((_t3 <= 31) if (_t3.__class__ is _int or _t3.__class__ is _float) else False if _t3 is None else _order('<=', _t3, 31))
+                    _t2 = ((_t3 <= 31) if (_t3.__class__ is _int or (_t3.__class__ is _float and _t3 == _t3)) else False if _t3 is None else _order('<=', _t3, 31))
                 if _t2:
                     _rv = True
                     break
@@ -43,11 +42,9 @@ def _evaluate(ev):
     try:
         # condition 'high_score', line 5, computed on first use
         if _c0 is _NY:
-            if _m0 is _NY:
-                if _ms is _NY: _ms = _scores(_f1)
-                _m0 = _ms.get('csam') if _ms.__class__ is _dict else _ms
+            if _ms is _NY: (_m0,) = _ms = _scores(_f1)
             if _m0.__class__ is _TypeError: raise _TypeError(*_m0.args)
-            _t4 = (None if _m0 is _U else ((_m0 >= 0.9) if (_m0.__class__ is _int or _m0.__class__ is _float) else False if _m0 is None else _order('>=', _m0, 0.9)))
+            _t4 = (None if _m0 is _U else ((_m0 >= 0.9) if (_m0.__class__ is _int or (_m0.__class__ is _float and _m0 == _m0)) else False if _m0 is None else _order('>=', _m0, 0.9)))
             _c0 = _t4
         _rv = _c0
         if _rv is not True:
@@ -73,3 +70,24 @@ def _evaluate(ev):
     except _Exception as _e:
         _errs.append((2, _fail(_e)))
     return _fired, _errs
+
+
+def _scores(cl):
+    if cl is _U or cl is None: return (cl,)
+    if cl.__class__ is not _list and not _is_list(cl):
+        _e = _not_list(cl)
+        return (_e,)
+    _a0 = None
+    for _s in cl:
+        if _s.__class__ is not _dict and not _is_mapping(_s):
+            _e = _not_object(_s)
+            return (_e,)
+        if _s.get('status', 'ok') != 'ok': continue
+        _sc = _s.get('score')
+        if _sc is None: continue
+        _l = _s.get('label')
+        if _l == 'csam':
+            if _sc.__class__ is not _int and not _is_number(_sc):
+                if _a0.__class__ is not _TypeError: _a0 = _not_score(_l, _sc)
+            elif _a0 is None or (_a0.__class__ is not _TypeError and _sc > _a0): _a0 = _sc
+    return (_a0,)

@@ -11,7 +11,7 @@ def _evaluate(ev):
         _rv = ((_f0 in _K0) if _f0.__class__ is _str else _member(_f0, _L1))
         if _rv:
             _t1 = (_f1.get('active_strikes', 0) if _f1.__class__ is _dict else _get(_f1, 'active_strikes', 0))
-            _rv = ((_t1 >= 3) if (_t1.__class__ is _int or _t1.__class__ is _float) else False if _t1 is None else _order('>=', _t1, 3))
+            _rv = ((_t1 >= 3) if (_t1.__class__ is _int or (_t1.__class__ is _float and _t1 == _t1)) else False if _t1 is None else _order('>=', _t1, 3))
         if not _rv:
             _rv = False
         else:
