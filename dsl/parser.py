@@ -42,6 +42,11 @@ TOO_DEEP = DiagnosticCode("E007", "nesting-too-deep", "an expression nested deep
 DUPLICATE_CLAUSE = DiagnosticCode("E008", "duplicate-clause", "a clause given twice in one declaration")
 BINARY_FILE = DiagnosticCode("E009", "binary-file", "the file holds NUL bytes, so it is not text")
 INVALID_ESCAPE = DiagnosticCode("E010", "invalid-string", "a string whose escapes are not valid")
+NUMBER_OUT_OF_RANGE = DiagnosticCode("E015", "number-out-of-range", "a number too large to compute with")
+
+# beyond this a number is a typo, and Python's int/float limits (4300 digits, inf) would turn it into an error
+# later or into a value the generated code cannot write
+MAX_NUMBER = 10**18
 
 
 @cache
@@ -649,6 +654,17 @@ class _Builder:
                     )
                 ]
             ) from None
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            # a lone surrogate is no character: it cannot be written as UTF-8, so every record would fail
+            raise DiagnosticError(
+                [
+                    INVALID_ESCAPE.at(
+                        self._span(token, token),
+                        f"string {text} holds a lone surrogate escape",
+                        "write the character itself, or a `\\uXXXX` escape outside D800-DFFF",
+                    )
+                ]
+            )
         return cast(str, value)
 
     def _text(self, token: int) -> n.Text:
@@ -840,15 +856,29 @@ class _Builder:
     def string(self, children: list[int], first: int, last: int) -> n.Literal:
         return n.Literal(self._string(children[0]), span=self._span(first, last))
 
+    def _number(self, token: int) -> int | float:
+        text = self._texts[token]
+        whole = text.partition(".")[0].lstrip("0")
+        value: int | float = 0
+        if len(whole) <= len(str(MAX_NUMBER)):
+            value = float(text) if "." in text else int(text)
+        if len(whole) > len(str(MAX_NUMBER)) or abs(value) > MAX_NUMBER:
+            raise DiagnosticError(
+                [
+                    NUMBER_OUT_OF_RANGE.at(
+                        self._span(token, token),
+                        f"number `{text[:40]}{'...' if len(text) > 40 else ''}` is too large",
+                        f"numbers in a ruleset stay within {MAX_NUMBER:,}",
+                    )
+                ]
+            )
+        return value
+
     def number(self, children: list[int], first: int, last: int) -> n.Literal:
-        text = self._texts[children[0]]
-        value: int | float = float(text) if "." in text else int(text)
-        return n.Literal(value, span=self._span(first, last))
+        return n.Literal(self._number(children[0]), span=self._span(first, last))
 
     def negative(self, children: list[int], first: int, last: int) -> n.Literal:
-        text = self._texts[children[0]]
-        value: int | float = float(text) if "." in text else int(text)
-        return n.Literal(-value, span=self._span(first, last))
+        return n.Literal(-self._number(children[0]), span=self._span(first, last))
 
     def true(self, children: list[Any], first: int, last: int) -> n.Literal:
         return n.Literal(True, span=self._span(first, last))

@@ -159,13 +159,18 @@ def test_arbitrary_text_raises_only_located_diagnostics(text: str) -> None:
         _diagnostics_are_located(error)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="parser: int() refuses over 4300 digits; drop the mark once fixed"
-)
-def test_a_number_too_long_for_python_is_a_diagnostic() -> None:
+@pytest.mark.parametrize("number", ["1" * 5000, "1" * 19, "9" * 400 + ".0", "1000000000000000001"])
+def test_a_number_out_of_range_is_a_diagnostic(number: str) -> None:
     with pytest.raises(DiagnosticError) as error:
-        parse_text("const x = " + "1" * 5000)
+        parse_text("const x = " + number)
     _diagnostics_are_located(error.value)
+    assert [d.code for d in error.value.diagnostics] == ["E015"]
+
+
+def test_a_lone_surrogate_escape_is_a_diagnostic() -> None:
+    with pytest.raises(DiagnosticError) as error:
+        parse_text('rule r owner "a\\ud800" when x then block')
+    assert [d.code for d in error.value.diagnostics] == ["E010"]
 
 
 # ---- deep, long and huge inputs -------------------------------------------------------------------------
