@@ -64,7 +64,13 @@ class JsonlDecisionSink:
             self._owned = False
 
     def write(self, decision: RecordableDecision, event: object) -> None:
-        line = orjson.dumps({"decision": decision.to_dict(), "event": event_json(event)}) + b"\n"
+        record = decision.to_dict()
+        try:
+            line = orjson.dumps({"decision": record, "event": event_json(event)}) + b"\n"
+        except (TypeError, ValueError) as error:
+            # an event too deep or too odd for JSON: keep the decision, the audit trail must not lose it
+            unrecorded = {"unrecorded": f"{type(error).__name__}: {error}"}
+            line = orjson.dumps({"decision": record, "event": unrecorded}) + b"\n"
         with self._lock:
             if self._closed:
                 raise ValueError("the decision sink is closed")

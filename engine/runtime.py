@@ -272,14 +272,22 @@ def max_score(classifiers: object, label: object) -> object:
     return found
 
 
-def json_value(value: object) -> object:
-    """A value as plain JSON data, for explanations (anything exotic becomes its repr)."""
+JSON_VALUE_DEPTH = 32
+
+
+def json_value(value: object, depth: int = JSON_VALUE_DEPTH) -> object:
+    """A value as plain JSON data, for explanations (anything exotic becomes its repr).
+
+    Event data can nest arbitrarily deep; an explanation shows `JSON_VALUE_DEPTH` levels and then `"..."`.
+    """
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if value is UNKNOWN:
         return None
+    if depth <= 0:
+        return "..."
     if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
+        return [json_value(v, depth - 1) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
+        return {str(k): json_value(v, depth - 1) for k, v in value.items()}
     return repr(value)
