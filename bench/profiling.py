@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-_MARKERS = ("site-packages/", "lib/python3", "/work/main/")
+_MARKERS = ("site-packages/", "lib/python3", f"{Path(__file__).resolve().parents[1]}/")
 _WRAPPER_SHARE = 0.8
 
 
