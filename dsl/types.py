@@ -296,7 +296,7 @@ class _Builder:
             values = tuple(str(m.value) for m in cls)
             return StringType(values) if all(isinstance(m.value, str) for m in cls) else ANY
         if issubclass(cls, int | float):
-            low, high = _bounds(metadata)
+            low, high = field_bounds(metadata)
             return NumberType(integer=issubclass(cls, int), minimum=low, maximum=high)
         if issubclass(cls, str):
             return STRING
@@ -323,7 +323,8 @@ def _literal(values: tuple[Any, ...]) -> Type:
     return ANY
 
 
-def _bounds(metadata: tuple[Any, ...]) -> tuple[float | None, float | None]:
+def field_bounds(metadata: tuple[Any, ...]) -> tuple[float | None, float | None]:
+    """The numeric bounds (`ge`/`gt`, `le`/`lt`) of a pydantic field's metadata, the tightest of each."""
     low: float | None = None
     high: float | None = None
     for item in metadata:

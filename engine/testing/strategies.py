@@ -26,6 +26,7 @@ from pydantic.fields import FieldInfo
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset
 from ruleward.dsl.loader import LoadedRuleset
+from ruleward.dsl.types import field_bounds
 from ruleward.engine import events as ev
 from ruleward.testing.boundaries import ELEMENT, Boundaries, Path, boundaries_of
 
@@ -251,7 +252,7 @@ class EventStrategies:
         return st.sampled_from(values)
 
     def _number(self, metadata: tuple[Any, ...], path: Path, *, integer: bool) -> st.SearchStrategy[Json]:
-        low, high = _bounds(metadata)
+        low, high = field_bounds(metadata)
         picks: list[int | float] = []
         for value in self.bounds.at(path):
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -374,7 +375,7 @@ def _plain_constant(annotation: Any, metadata: tuple[Any, ...]) -> Json:
     if issubclass(annotation, bool):
         return False
     if issubclass(annotation, int | float):
-        low, _ = _bounds(metadata)
+        low, _ = field_bounds(metadata)
         value = low if low is not None else 0
         return int(value) if issubclass(annotation, int) else float(value)
     if issubclass(annotation, str) and _pattern(metadata) is None:
@@ -405,21 +406,6 @@ def _strip_optional(annotation: Any) -> Any:
             return present[0]
         return typing.Union[tuple(present)]  # noqa: UP007 - built at run time from a tuple
     return annotation
-
-
-def _bounds(metadata: tuple[Any, ...]) -> tuple[float | None, float | None]:
-    low: float | None = None
-    high: float | None = None
-    for item in metadata:
-        for name in ("ge", "gt"):
-            value = getattr(item, name, None)
-            if isinstance(value, int | float):
-                low = float(value) if low is None else max(low, float(value))
-        for name in ("le", "lt"):
-            value = getattr(item, name, None)
-            if isinstance(value, int | float):
-                high = float(value) if high is None else min(high, float(value))
-    return low, high
 
 
 def _pattern(metadata: tuple[Any, ...]) -> str | None:
