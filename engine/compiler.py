@@ -263,6 +263,7 @@ class _Generator:
         self.fields: dict[str, str] = {}
         self.field_lines: list[str] = []
         self.memos: dict[str, str] = {}
+        self.memo_locals: set[str] = set()
         self.unknown_names: dict[str, bool] = {}
         conditions = [name for kind, name in plan.order if kind == "condition"]
         self.condition_locals = {name: f"_c{i}" for i, name in enumerate(conditions)}
@@ -717,6 +718,10 @@ class _Generator:
         if one_literal:
             other, fixed_value = (right_code, left_value) if static_left else (left_code, right_value)
             fast_type = None
+            number = isinstance(fixed_value, int | float) and not isinstance(fixed_value, bool)
+            if other in self.memo_locals and number:
+                # a `max_score` result: `_scores` let through only numbers, absent and unknown
+                return self.guard(unknowns, f"(False if {other} is None else {left_code} {op} {right_code})")
             if isinstance(fixed_value, int | float) and not isinstance(fixed_value, bool):
                 # `x == x` leaves NaN to `_order`, which rejects it
                 is_float = f"({other}.__class__ is _float and {other} == {other})"
@@ -766,12 +771,17 @@ class _Generator:
             base_code, shape = self.value(expr.value, scope)
             base = self.bind(base_code)
             facts = self.plan.schema.field(shape, expr.name)
-            default = "" if facts.default is None else f", {self.literal(facts.default)}"
             key = repr(expr.name)
-            code = (
-                f"({base}.get({key}{default}) if {base}.__class__ is _dict else _get({base}, {key}{default}))"
-            )
-            return code, facts.shape
+            if facts.default is None:
+                return (
+                    f"({base}.get({key}) if {base}.__class__ is _dict else _get({base}, {key}))",
+                    facts.shape,
+                )
+            # `null` where the schema has a default reads as the default, as a field left out does
+            default = self.literal(facts.default)
+            found = self.tmp()
+            read = f"({found} if ({found} := {base}.get({key})) is not None else {default})"
+            return f"({read} if {base}.__class__ is _dict else _get({base}, {key}, {default}))", facts.shape
         if isinstance(expr, n.Call):
             return self.call(expr, scope), Shape()
         truth = self.truth(expr, scope)  # a condition used as a value: `(a > 1) == true`
@@ -801,10 +811,11 @@ class _Generator:
             local = f"_f{len(self.fields)}"
             self.fields[name] = local
             facts = self.plan.schema.field(self.plan.schema.root, name)
-            default = "" if facts.default is None else f", {self.literal(facts.default)}"
-            self.field_lines.append(f"{local} = ev.get({name!r}{default})")
+            self.field_lines.append(f"{local} = ev.get({name!r})")
             if name in self.signals:
                 self.field_lines.append(f"if {local} is None: {local} = _U")
+            elif facts.default is not None:  # `null` reads as the default, as a field left out does
+                self.field_lines.append(f"if {local} is None: {local} = {self.literal(facts.default)}")
         return local
 
     def call(self, expr: n.Call, scope: Scope) -> str:
@@ -818,6 +829,7 @@ class _Generator:
                 if memo is None:
                     memo = f"_m{len(self.memos)}"
                     self.memos[argument.value] = memo
+                    self.memo_locals.add(memo)
                 # every label's score at once, on the first `max_score` reached (the labels are known
                 # only once the whole ruleset is generated: `generate` fills in the targets)
                 self.emit(f"if _ms is _NY: {_SCORES_MARK} = _ms = _scores({classifiers})")
@@ -859,11 +871,15 @@ def _score_function(labels: list[str]) -> list[str]:
         "        if _sc is None: continue",
         "        _l = _s.get('label')",
     ]
+    # a float that is not NaN, or an int, passes without a call; anything else asks `_is_number`
+    not_number = (
+        "(_sc.__class__ is not _float or _sc != _sc) and _sc.__class__ is not _int and not _is_number(_sc)"
+    )
     for i, label in enumerate(labels):
         a = best[i]
         out += [
             f"        {'if' if i == 0 else 'elif'} _l == {label!r}:",
-            "            if _sc.__class__ is not _int and not _is_number(_sc):",
+            f"            if {not_number}:",
             f"                if {a}.__class__ is not _TypeError: {a} = _not_score(_l, _sc)",
             f"            elif {a} is None or ({a}.__class__ is not _TypeError and _sc > {a}): {a} = _sc",
         ]

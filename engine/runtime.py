@@ -137,7 +137,8 @@ def get_field(value: object, name: str, default: object = None) -> object:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        return value.get(name, default)
+        found = value.get(name)
+        return default if found is None else found  # `null` where there is a default reads as the default
     raise TypeError(f"cannot read `{name}` of {show(value)}")
 
 

@@ -2,7 +2,8 @@
 def _evaluate(ev):
     _fired = 0
     _errs = []
-    _f0 = ev.get('reports', _D0)
+    _f0 = ev.get('reports')
+    if _f0 is None: _f0 = _D0
     _f1 = ev.get('jurisdictions')
     _f2 = ev.get('classifiers')
     if _f2 is None: _f2 = _U
@@ -50,7 +51,7 @@ def _evaluate(ev):
                 for _v0 in _t5:
                     _t6 = ((_v0.get('label') if _v0.__class__ is _dict else _get(_v0, 'label')) == 'csam')
                     if _t6:
-                        _t6 = (not ((_v0.get('status', 'ok') if _v0.__class__ is _dict else _get(_v0, 'status', 'ok')) == 'ok'))
+                        _t6 = (not (((_t7 if (_t7 := _v0.get('status')) is not None else 'ok') if _v0.__class__ is _dict else _get(_v0, 'status', 'ok')) == 'ok'))
                     if _t6:
                         _t4 = True
                         break

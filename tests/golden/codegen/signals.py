@@ -44,7 +44,7 @@ def _evaluate(ev):
         if _c0 is _NY:
             if _ms is _NY: (_m0,) = _ms = _scores(_f1)
             if _m0.__class__ is _TypeError: raise _TypeError(*_m0.args)
-            _t4 = (None if _m0 is _U else ((_m0 >= 0.9) if (_m0.__class__ is _int or (_m0.__class__ is _float and _m0 == _m0)) else False if _m0 is None else _order('>=', _m0, 0.9)))
+            _t4 = (None if _m0 is _U else (False if _m0 is None else _m0 >= 0.9))
             _c0 = _t4
         _rv = _c0
         if _rv is not True:
@@ -87,7 +87,7 @@ def _scores(cl):
         if _sc is None: continue
         _l = _s.get('label')
         if _l == 'csam':
-            if _sc.__class__ is not _int and not _is_number(_sc):
+            if (_sc.__class__ is not _float or _sc != _sc) and _sc.__class__ is not _int and not _is_number(_sc):
                 if _a0.__class__ is not _TypeError: _a0 = _not_score(_l, _sc)
             elif _a0 is None or (_a0.__class__ is not _TypeError and _sc > _a0): _a0 = _sc
     return (_a0,)
