@@ -32,10 +32,15 @@ ENGINE_RULE = "<engine>"  # the `rule` of an error inside the engine itself (a b
 class Action:
     """One action with its arguments: `review(queue: "child_safety", priority: "P1")`."""
 
-    __slots__ = ("_dict", "kind", "params")
+    __slots__ = ("_category", "_dict", "_key", "_merge", "_rank", "kind", "params")
 
     kind: str
     params: Mapping[str, ParamValue]
+    # what `combine` needs, worked out once: `combine` runs for every new set of fired rules
+    _category: str  # "disposition", "account" or "obligation" ("" for an unknown kind)
+    _rank: int  # severity (dispositions, account actions) or execution order (obligations): lower first
+    _key: tuple[str, tuple[str, ...]]  # obligations with the same key merge into one
+    _merge: dict[str, str]  # obligation parameter -> "min" | "max"
 
     def __init__(self, kind: str, params: Mapping[str, ParamValue] | None = None) -> None:
         spec = ACTIONS.get(kind)
@@ -47,6 +52,15 @@ class Action:
         self.kind = kind
         self.params = MappingProxyType(ordered)
         self._dict: dict[str, object] = {"kind": kind, **ordered}
+        self._category = spec.category if spec is not None else ""
+        self._key = (kind, tuple(str(ordered.get(k, "")) for k in spec.key) if spec is not None else ())
+        self._merge = dict(spec.merge) if spec is not None else {}
+        if self._category == "disposition":
+            self._rank = DISPOSITIONS.index(kind)
+        elif self._category == "account":
+            self._rank = ACCOUNT_ACTIONS.index(kind)
+        else:
+            self._rank = OBLIGATION_ORDER.index(kind) if kind in OBLIGATION_ORDER else len(OBLIGATION_ORDER)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self._dict)
@@ -295,25 +309,27 @@ def new_decision_id() -> str:
 
 def combine(actions: Iterable[Action]) -> tuple[str, Action, tuple[Action, ...]]:
     """The disposition, account action and obligations of a set of actions (order does not matter)."""
-    disposition = "allow"
+    disposition_rank = DISPOSITIONS.index("allow")
     account: Action = NO_ACCOUNT_ACTION
-    merged: dict[tuple[str, tuple[str, ...]], dict[str, ParamValue]] = {}
+    merged: dict[tuple[str, tuple[str, ...]], tuple[Action, dict[str, ParamValue]]] = {}
     for action in actions:
-        spec = ACTIONS[action.kind]
-        if spec.category == "disposition":
-            if DISPOSITIONS.index(action.kind) < DISPOSITIONS.index(disposition):
-                disposition = action.kind
-        elif spec.category == "account":
+        category = action._category
+        if category == "disposition":
+            if action._rank < disposition_rank:
+                disposition_rank = action._rank
+        elif category == "account":
             account = _stronger_account(account, action)
         else:
-            key = (action.kind, tuple(str(action.params.get(k, "")) for k in spec.key))
-            existing = merged.get(key)
+            existing = merged.get(action._key)
             if existing is None:
-                merged[key] = dict(action.params)
-            else:
-                _merge_into(existing, action.params, dict(spec.merge))
-    ordered = sorted(merged.items(), key=lambda item: (OBLIGATION_ORDER.index(item[0][0]), item[0][1]))
-    return disposition, account, tuple(Action(kind, params) for (kind, _), params in ordered)
+                merged[action._key] = (action, dict(action.params))
+            elif action is not existing[0] and action._dict != existing[0]._dict:  # the same again adds nothing
+                _merge_into(existing[1], action.params, action._merge)
+    ordered = sorted(merged.items(), key=lambda item: (item[1][0]._rank, item[0][1]))
+    obligations = tuple(
+        first if params == first.params else Action(kind, params) for (kind, _), (first, params) in ordered
+    )
+    return DISPOSITIONS[disposition_rank], account, obligations
 
 
 def _merge_into(
@@ -332,8 +348,8 @@ def _merge_into(
 
 
 def _stronger_account(current: Action, candidate: Action) -> Action:
-    rank_current = ACCOUNT_ACTIONS.index(current.kind)
-    rank_candidate = ACCOUNT_ACTIONS.index(candidate.kind)
+    rank_current = current._rank
+    rank_candidate = candidate._rank
     if rank_candidate != rank_current:
         return candidate if rank_candidate < rank_current else current
     if current.params == candidate.params:
