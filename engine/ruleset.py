@@ -21,7 +21,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import UnionType
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -242,6 +242,28 @@ def _shape(annotation: Any) -> Shape:
 # ---- the plan ---------------------------------------------------------------------------------------------
 
 
+_BYTE_BITS: Final = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
+
+
+def set_bits(mask: int) -> list[int]:
+    """The positions of the bits set in `mask`, lowest first (rule indexes in rule-name order)."""
+    if mask < 1 << 64:
+        found = []
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
+    # a wide mask: a byte at a time, as shifting a big number for every bit costs more
+    found = []
+    base = 0
+    for byte in mask.to_bytes((mask.bit_length() + 7) // 8, "little"):
+        if byte:
+            found.extend([base + i for i in _BYTE_BITS[byte]])
+        base += 8
+    return found
+
+
 @dataclass(frozen=True)
 class RulePlan:
     index: int
@@ -299,13 +321,14 @@ class Plan:
         actions: list[Action] = []
         matched: list[Match] = []
         shadow: list[str] = []
-        for rule in self.rules:
-            if fired >> rule.index & 1:
-                if rule.shadow:
-                    shadow.append(rule.name)
-                else:
-                    matched.append(rule.match)
-                    actions.extend(rule.actions)
+        rules = self.rules
+        for index in set_bits(fired):
+            rule = rules[index]
+            if rule.shadow:
+                shadow.append(rule.name)
+            else:
+                matched.append(rule.match)
+                actions.extend(rule.actions)
         if fallback:
             actions.extend(self.fallback)
         disposition, account, obligations = combine(actions)
