@@ -5,6 +5,9 @@ annotations, `Field(ge=..., le=...)` bounds and the `x-ruleward-signal` mark. Th
 know what a path holds (a number, a string or one of some values, true/false, a list, an object), whether
 it can be absent, and whether it is a signal; anything it cannot read becomes `AnyType`, which checks
 against everything rather than raising false alarms.
+
+Only a top-level field of the event can be a signal: `from_model` reads the mark there and nowhere else,
+and `nested_signals` lists the marks below the top level, which the engine refuses to load.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Collection, Mapping, Sequence
+from collections import deque
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeAlias
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from ruleward.dsl.vocabulary import ACCOUNT_ACTIONS, ACTIONS, DISPOSITIONS, OBLIGATION_ORDER, PRIORITIES
 
@@ -83,6 +88,8 @@ class Field:
     # null means "not computed or failed": reading through it is unknown, not absent
     signal: bool = False
     description: str = ""
+    # what the field reads as when it is null or left out, as JSON (None: absent); never mutated
+    default: object = field(default=None, compare=False)
 
 
 @dataclass(eq=False)
@@ -231,11 +238,12 @@ def join(ts: Sequence[Type]) -> Type:
 @cache
 def from_model(model: type[BaseModel]) -> ObjectType:
     """The object type of a pydantic model, its nested models included (cycles are fine)."""
-    return _Builder().model(model)
+    return _Builder(model).model(model)
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, root: type[BaseModel]) -> None:
+        self.root = root
         self.seen: dict[type[BaseModel], ObjectType] = {}
 
     def model(self, model: type[BaseModel]) -> ObjectType:
@@ -245,14 +253,20 @@ class _Builder:
         out = ObjectType(model.__name__)
         self.seen[model] = out
         for name, info in model.model_fields.items():
-            out.fields[name] = self.field(name, info)
+            out.fields[name] = self.field(name, info, top=model is self.root)
         return out
 
-    def field(self, name: str, info: FieldInfo) -> Field:
+    def field(self, name: str, info: FieldInfo, *, top: bool) -> Field:
         t, optional = self.annotation(info.annotation, tuple(info.metadata))
-        extra = info.json_schema_extra
-        signal = isinstance(extra, dict) and extra.get(SIGNAL_MARKER) is True
-        return Field(name, t, optional=optional, signal=signal, description=info.description or "")
+        signal = top and is_signal(info)
+        return Field(
+            name,
+            t,
+            optional=optional,
+            signal=signal,
+            description=info.description or "",
+            default=None if signal else json_default(info),
+        )
 
     def annotation(self, annotation: Any, metadata: tuple[Any, ...] = ()) -> tuple[Type, bool]:
         """The type of an annotation and whether it admits `None`."""
@@ -311,6 +325,91 @@ class _Builder:
 
 def _is_abc(origin: Any, abc: type) -> bool:
     return isinstance(origin, type) and issubclass(origin, abc)
+
+
+def is_signal(info: FieldInfo) -> bool:
+    """Whether a field carries the `x-ruleward-signal` mark."""
+    extra = info.json_schema_extra
+    # a callable json_schema_extra rewrites the schema at generation time; it cannot be read as a mark
+    return isinstance(extra, dict) and extra.get(SIGNAL_MARKER) is True
+
+
+def json_default(info: FieldInfo) -> object:
+    """What a left-out field reads as, as JSON: its default when that is a scalar, `[]` or `{}`, else None.
+
+    A model or a non-empty default is read as absent rather than guessed at; so is a factory that needs
+    the validated data.
+    """
+    try:
+        value = info.get_default(call_default_factory=True)
+    except Exception:
+        return None
+    if value is PydanticUndefined:
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple) and not value:
+        return []
+    if isinstance(value, dict) and not value:
+        return {}
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class NestedSignal:
+    """A signal mark below the top level of the event: `path` from the event, `owner.name` in the models."""
+
+    path: str
+    owner: str
+    name: str
+
+
+def nested_signals(model: type[BaseModel]) -> tuple[NestedSignal, ...]:
+    """The fields below the top level of `model` marked as signals, each model once (shortest path first).
+
+    A signal's null means "not computed": it makes every path through it unknown, and a rule reading it
+    fail closed. That is decided where the event's fields are read, at the top level only; a mark deeper
+    down would be read as an ordinary absent value by some evaluators and as unknown by others.
+    """
+    found: list[NestedSignal] = []
+    seen: set[type[BaseModel]] = set()
+    queue: deque[tuple[type[BaseModel], str]] = deque(
+        (inner, f"{name}{suffix}")
+        for name, info in model.model_fields.items()
+        for inner, suffix in _models_in(info.annotation)
+    )
+    while queue:
+        current, path = queue.popleft()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            where = f"{path}.{name}"
+            if is_signal(info):
+                found.append(NestedSignal(where, current.__name__, name))
+            queue.extend((inner, f"{where}{suffix}") for inner, suffix in _models_in(info.annotation))
+    return tuple(found)
+
+
+def _models_in(annotation: Any, suffix: str = "") -> Iterator[tuple[type[BaseModel], str]]:
+    """The models an annotation holds, each with how a path reaches it (`[]`: an element of a list)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation, suffix
+        return
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        yield from _models_in(args[0], suffix)
+    elif origin is typing.Union or origin is types.UnionType:
+        for option in args:
+            yield from _models_in(option, suffix)
+    elif origin is dict or _is_abc(origin, Mapping):
+        if len(args) == 2:
+            yield from _models_in(args[1], f"{suffix}[]")
+    elif origin is not None and origin is not typing.Literal:
+        for arg in args:
+            if arg is not Ellipsis:
+                yield from _models_in(arg, f"{suffix}[]")
 
 
 def _literal(values: tuple[Any, ...]) -> Type:

@@ -5,14 +5,17 @@ It also records, for each truth value, the comparisons that decided it (`Fact`s)
 `explain` shows: for `a and b` that is true both facts, for one that is false the first false one; for
 `any x in xs where ...` that is true the fact about the element that made it so, and so on.
 
-Conditions and rules are evaluated at most once per event (memoised on first use). Evaluation order is
-the compiled code's: operands left to right, `and` stopping at the first false operand and `or` at the
-first true one, so both fail on the same data and report the same expression.
+Conditions and rules are evaluated at most once per event, in the plan's order (whatever a condition or
+rule refers to comes first), so a reference finds its target memoised and a long chain of references does
+not recurse once per link. Within an expression, evaluation order is the compiled code's: operands left to
+right, `and` stopping at the first false operand and `or` at the first true one, so both fail on the same
+data and report the same expression.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
@@ -77,6 +80,7 @@ class Interpreter:
 
     def run(self, event: Mapping[str, object]) -> RunResult:
         evaluation = _Evaluation(self.plan, event)
+        evaluation.prepare()
         fired = 0
         errors: list[tuple[int, object]] = []
         runs: list[RuleRun] = []
@@ -99,6 +103,20 @@ class _Evaluation:
     busy: set[str] = field(default_factory=set)
 
     # ---- rules and conditions ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Evaluate every condition and rule, dependencies first; each is memoised, failures included.
+
+        Nothing here has an effect but the memo, so evaluating a condition that some `and` would have
+        skipped changes no result.
+        """
+        for kind, name in self.plan.order:
+            if kind == "rule":
+                self.rule(name)
+                continue
+            # a failure is memoised (or met again) for the rule that reads the condition
+            with suppress(Exception):
+                self.condition(name)
 
     def rule(self, name: str) -> RuleRun:
         done = self.rules.get(name)
@@ -322,9 +340,10 @@ class _Evaluation:
     def _field(self, name: str) -> tuple[object, Shape]:
         schema = self.plan.schema
         facts = schema.field(schema.root, name)
-        value = self.event.get(name, facts.default)
-        if value is None and name in schema.signals:
-            return rt.UNKNOWN, facts.shape
+        value = self.event.get(name)
+        if value is None:
+            # null reads as a field left out: a missing signal is unknown, any other field its default
+            return (rt.UNKNOWN if name in schema.signals else facts.default), facts.shape
         return value, facts.shape
 
     def _call(self, expr: n.Call, scope: Scope) -> object:

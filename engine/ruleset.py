@@ -33,6 +33,7 @@ from ruleward.dsl.formatter import canonical_text
 from ruleward.dsl.loader import RULESET_SUFFIX, LoadedRuleset, load, parse_sources
 from ruleward.dsl.source import NO_SPAN, SourceFile, Span
 from ruleward.dsl.symbols import FUNCTIONS, Symbols
+from ruleward.dsl.types import nested_signals
 from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
 from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
@@ -416,6 +417,8 @@ class _Builder:
         self.schema = SchemaView(checked.schema)
         self.signals = self.schema.signals
         self._found: dict[int, tuple[set[str], set[str]]] = {}  # by id: the expressions outlive the build
+        # condition or rule -> the signals it reads, through everything it refers to
+        self._closure: dict[str, frozenset[str]] = {}
 
     def fail(self, code: DiagnosticCode, span: Span | None, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(code.at(span, message, hint))
@@ -425,6 +428,7 @@ class _Builder:
         header = ruleset.header
         if header is None:
             self.fail(CANNOT_COMPILE, None, "the ruleset has no `ruleset` header", "add `ruleset NAME ...`")
+        self._check_signal_marks()
         self._check_duplicates()
         constants = {c.name: c.value.value for c in ruleset.constants}
         lists = {x.name: tuple(item.value for item in x.items.items) for x in ruleset.lists}
@@ -455,6 +459,18 @@ class _Builder:
             fallback=fallback,
             texts=self.checked.texts,
         )
+
+    def _check_signal_marks(self) -> None:
+        # A signal's null reads as unknown only at the top of the event, in every evaluator; a mark deeper
+        # down would promise what none of them does, so it is refused rather than quietly ignored.
+        for found in nested_signals(self.checked.schema):
+            self.fail(
+                CANNOT_COMPILE,
+                None,
+                f"`{found.path}` (`{found.owner}.{found.name}`) is marked as a signal (`x-ruleward-signal`) "
+                "below the top level of the event",
+                "signals must be top-level fields of the event: move the field up, or remove the mark",
+            )
 
     def _check_duplicates(self) -> None:
         seen: dict[str, n.Declaration] = {}
@@ -568,22 +584,59 @@ class _Builder:
         return tuple(order)
 
     def _signals_of(self, expr: n.Expr | None) -> tuple[str, ...]:
+        """The signals `expr` reads, directly or through the conditions and rules it refers to."""
         if expr is None:
             return ()
-        seen: set[str] = set()
-        found: set[str] = set()
-        pending: list[n.Expr] = [expr]
-        while pending:
-            names, signals = self._references(pending.pop())
-            found |= signals
-            for name in names - seen:
-                seen.add(name)
-                if name in self.symbols.conditions:
-                    pending.append(self.symbols.conditions[name].expr)
-                elif name in self.symbols.rules:
-                    rule = self.symbols.rules[name]
-                    pending.extend(e for e in (rule.when, rule.unless) if e is not None)
-        return tuple(sorted(found))
+        names, found = self._references(expr)
+        out = set(found)
+        for name in names:
+            out |= self._signals_of_name(name)
+        return tuple(sorted(out))
+
+    def _signals_of_name(self, root: str) -> frozenset[str]:
+        """The signals a condition or rule reads, through everything it refers to; memoised per build.
+
+        Without the memo every rule walked its whole chain of references again: a chain of n rules, each
+        referring to the one before, cost n^2 steps. Iterative, so a long chain cannot overflow the stack.
+        """
+        closure = self._closure
+        visiting: set[str] = set()
+        stack = [root]
+        while stack:
+            name = stack[-1]
+            if name in closure:
+                stack.pop()
+                continue
+            names, signals = self._declared_references(name)
+            if name not in visiting:
+                visiting.add(name)
+                pending = [d for d in names if d not in closure and d not in visiting]
+                if pending:
+                    stack.extend(pending)
+                    continue
+            found = set(signals)
+            for dependency in names:
+                # absent only inside a cycle, which `_order` reports (E902): the build fails anyway
+                found |= closure.get(dependency, frozenset())
+            closure[name] = frozenset(found)
+            visiting.discard(name)
+            stack.pop()
+        return closure[root]
+
+    def _declared_references(self, name: str) -> tuple[set[str], set[str]]:
+        """(conditions and rules, signals) the declaration `name` refers to directly."""
+        condition = self.symbols.conditions.get(name)
+        if condition is not None:
+            return self._references(condition.expr)
+        rule = self.symbols.rules.get(name)
+        names: set[str] = set()
+        signals: set[str] = set()
+        for expr in (rule.when, rule.unless) if rule is not None else ():
+            if expr is not None:
+                found = self._references(expr)
+                names |= found[0]
+                signals |= found[1]
+        return names, signals
 
     # -- rules and actions --
 

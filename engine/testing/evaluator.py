@@ -11,6 +11,7 @@ and `MISSING_SIGNAL` the signal itself being null (so `hash_matches is missing` 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, TypeAlias
@@ -73,25 +74,33 @@ class _Statics:
         # id(node) -> the field a path node reads (signal-ness and ordered enums)
         self.fields: dict[int, t.Field] = {}
         self.declared_in_always: set[int] = set()
+        # condition or rule -> the conditions and rules it refers to directly
+        self.references: dict[str, set[str]] = {}
         for declaration in ruleset.declarations():
             if isinstance(declaration, n.Condition):
-                self._scan(declaration.expr, {}, False)
+                self._scan(declaration.expr, {}, False, self.references.setdefault(declaration.name, set()))
             elif isinstance(declaration, n.Rule):
+                found = self.references.setdefault(declaration.name, set())
                 for expr in (declaration.when, declaration.unless):
                     if expr is not None:
-                        self._scan(expr, {}, False)
+                        self._scan(expr, {}, False, found)
             elif isinstance(declaration, n.Invariant):
                 if declaration.when is not None:
-                    self._scan(declaration.when, {}, False)
+                    self._scan(declaration.when, {}, False, set())
                 if declaration.always is not None:
-                    self._scan(declaration.always, {}, True)
+                    self._scan(declaration.always, {}, True, set())
+        self.depth = _chain_depths(self.references)
 
-    def _scan(self, root: n.Expr, outer: dict[str, t.Type], in_always: bool) -> None:
+    def _scan(self, root: n.Expr, outer: dict[str, t.Type], in_always: bool, references: set[str]) -> None:
         stack: list[tuple[n.Expr, dict[str, t.Type]]] = [(root, outer)]
         while stack:
             expr, scope = stack.pop()
             if in_always:
                 self.declared_in_always.add(id(expr))
+            if isinstance(expr, n.Name):
+                kind = self.symbols.resolve(expr.name, scope, in_always=in_always)
+                if kind in ("condition", "rule"):
+                    references.add(expr.name)
             if isinstance(expr, n.Name | n.Attribute):
                 self._type_of(expr, scope, in_always)
             if isinstance(expr, n.Quantifier):
@@ -136,6 +145,43 @@ class _Statics:
         return None
 
 
+def _chain_depths(references: Mapping[str, set[str]]) -> dict[str, int]:
+    """For each condition and rule, the length of its longest chain of references (0: refers to none).
+
+    Iterative, as the chains can be long; a reference back into a cycle counts as nothing (the checker
+    refuses cycles, and evaluating one raises).
+    """
+    depth: dict[str, int] = {}
+    for root in references:
+        if root in depth:
+            continue
+        visiting = {root}
+        stack: list[tuple[str, list[str]]] = [(root, sorted(references[root]))]
+        while stack:
+            name, pending = stack[-1]
+            if pending:
+                nxt = pending.pop()
+                if nxt in references and nxt not in depth and nxt not in visiting:
+                    visiting.add(nxt)
+                    stack.append((nxt, sorted(references[nxt])))
+                continue
+            stack.pop()
+            visiting.discard(name)
+            depth[name] = 1 + max((depth.get(d, -1) for d in references[name]), default=-1)
+    return depth
+
+
+# Evaluation recurses once per link of a chain of references. Past this depth, what a chain needs is
+# evaluated first, dependencies first, so every link finds the one before it memoised. Shallower chains are
+# evaluated lazily, exactly as written: a condition `and` skips is never evaluated, nor recorded.
+_EAGER_DEPTH: Final = 48
+
+
+class _SelfReference(EvaluationError):
+    """A condition or rule reached again while it is being evaluated (never memoised: it depends on where
+    the evaluation started)."""
+
+
 @dataclass
 class Evaluation:
     """One event (and, for `always`, one decision) being evaluated; memoises conditions and rules."""
@@ -146,6 +192,8 @@ class Evaluation:
     recorder: Recorder | None = None
     _conditions: dict[str, Truth] = field(default_factory=dict)
     _rules: dict[str, Truth] = field(default_factory=dict)
+    # conditions and rules whose evaluation failed: the same data fails the same way every time
+    _failed: dict[str, EvaluationError] = field(default_factory=dict)
     _busy: set[str] = field(default_factory=set)
 
     # ---- entry points ----------------------------------------------------------------------------------
@@ -157,8 +205,10 @@ class Evaluation:
         """The value of a rule reference: its `when and not unless`, whatever its mode."""
         if name in self._rules:
             return self._rules[name]
+        self._raise_if_failed(name)
         if name in self._busy:
-            raise EvaluationError(self.evaluator.symbols.rules[name], f"rule `{name}` refers to itself")
+            raise _SelfReference(self.evaluator.symbols.rules[name], f"rule `{name}` refers to itself")
+        self._prepare(name)
         rule = self.evaluator.symbols.rules[name]
         self._busy.add(name)
         try:
@@ -168,6 +218,9 @@ class Evaluation:
             else:
                 unless = self._point(rule.unless, {}) if rule.unless is not None else False
                 value = _and(when, _not(unless))
+        except EvaluationError as error:
+            self._remember_failure(name, error)
+            raise
         finally:
             self._busy.discard(name)
         self._rules[name] = value
@@ -252,15 +305,59 @@ class Evaluation:
     def _condition(self, name: str) -> Truth:
         if name in self._conditions:
             return self._conditions[name]
+        self._raise_if_failed(name)
         if name in self._busy:
-            raise EvaluationError(self.evaluator.symbols.conditions[name], f"`{name}` refers to itself")
+            raise _SelfReference(self.evaluator.symbols.conditions[name], f"`{name}` refers to itself")
+        self._prepare(name)
         self._busy.add(name)
         try:
             value = self._point(self.evaluator.symbols.conditions[name].expr, {})
+        except EvaluationError as error:
+            self._remember_failure(name, error)
+            raise
         finally:
             self._busy.discard(name)
         self._conditions[name] = value
         return value
+
+    def _raise_if_failed(self, name: str) -> None:
+        failed = self._failed.get(name)
+        if failed is not None:
+            raise failed.with_traceback(None)  # raised once per reader: do not let its traceback grow
+
+    def _remember_failure(self, name: str, error: EvaluationError) -> None:
+        if not isinstance(error, _SelfReference):
+            self._failed[name] = error
+
+    def _prepare(self, name: str) -> None:
+        """Before a long chain is evaluated from the top (nothing in progress): evaluate what it refers
+        to, transitively and dependencies first, so the evaluation of `name` recurses only one link deep."""
+        statics = self.evaluator.statics
+        if self._busy or statics.depth.get(name, 0) <= _EAGER_DEPTH:
+            return
+        done = self._done
+        visiting = {name}
+        stack: list[tuple[str, list[str]]] = [(name, sorted(statics.references.get(name, ())))]
+        while stack:
+            current, pending = stack[-1]
+            if pending:
+                nxt = pending.pop()
+                if not done(nxt) and nxt not in visiting:
+                    visiting.add(nxt)
+                    stack.append((nxt, sorted(statics.references.get(nxt, ()))))
+                continue
+            stack.pop()
+            if current == name:
+                break
+            # a failure is remembered, and raised again where the chain reads it
+            with suppress(EvaluationError):
+                if current in self.evaluator.symbols.conditions:
+                    self._condition(current)
+                else:
+                    self.rule_value(current)
+
+    def _done(self, name: str) -> bool:
+        return name in self._conditions or name in self._rules or name in self._failed
 
     def _quantifier(self, expr: n.Quantifier, scope: dict[str, Value]) -> Truth:
         source = self._value(expr.source, scope)
@@ -390,10 +487,13 @@ class Evaluation:
         return self._field(expr, self.event.get(expr.name))
 
     def _field(self, expr: n.Expr, value: Value) -> Value:
+        if value is not None:
+            return value
+        # null reads as a field left out: a missing signal is unknown, any other field its default
         found = self.evaluator.statics.fields.get(id(expr))
-        if value is None and found is not None and found.signal:
-            return MISSING_SIGNAL
-        return value
+        if found is None:
+            return None
+        return MISSING_SIGNAL if found.signal else found.default
 
     def _call(self, expr: n.Call, scope: dict[str, Value]) -> Value:
         if expr.function == "max_score" and len(expr.args) == 1:
