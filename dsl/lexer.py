@@ -302,8 +302,8 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
         offset, resume = resume, None
         for match in tables.pattern.finditer(text, offset):
             kind: str = match.lastgroup  # type: ignore[assignment]  # every alternative is a named group
-            start, end = match.span(kind)
-            value = text[start:end]
+            start = match.start()  # the token's own group opens the match; blanks after it close it
+            value: str = match[kind]
             if kind in ignore:
                 if kind == comment:
                     tokens.comments.append((value, start, line, start - line_start + 1))
@@ -327,6 +327,7 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
             starts(start)
             lines(line)
             columns(start - line_start + 1)
+            last = index - 1  # the last token of every rule this token completes
             while action < 0:
                 size, reducer, gather, goto = steps[~action]
                 if reducer is None:
@@ -337,18 +338,19 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                     if hop is None:
                         hop = passes[key] = _pass(tables, steps, key)
                     state_stack[-1], action = hop
+                elif size:
+                    # the rule's slots become one: the first of them is overwritten, the others dropped
+                    first = first_stack[-size]
+                    children = value_stack[-size:]
+                    if size > 1:
+                        del state_stack[1 - size :], value_stack[1 - size :], first_stack[1 - size :]
+                        first_stack[-1] = first
+                    value_stack[-1] = reducer(children if gather is None else gather(children), first, last)
+                    top = state_stack[-1] = goto[state_stack[-2]]
+                    action = actions[top].get(kind)
                 else:
-                    if size:
-                        first = first_stack[-size]
-                        children = value_stack[-size:]
-                        del state_stack[-size:], value_stack[-size:], first_stack[-size:]
-                    else:
-                        first = index
-                        children = []
-                    value_stack.append(
-                        reducer(children if gather is None else gather(children), first, index - 1)
-                    )
-                    first_stack.append(first)
+                    value_stack.append(reducer([] if gather is None else gather([]), index, last))
+                    first_stack.append(index)
                     top = goto[state_stack[-1]]
                     state_stack.append(top)
                     action = actions[top].get(kind)

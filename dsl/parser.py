@@ -1,19 +1,17 @@
 """Parse ruleset text into the AST, with syntax errors a policy author can act on.
 
-lark compiles the grammar (LALR, strict) into tables; `lexer.parse` runs them over the text and `_Builder`
-makes each AST node as its rule completes, without recursion. Any input the fast path cannot vouch for
-(syntax errors, deep nesting) goes to lark's own parser, whose errors become the diagnostics. Nothing past
-this module sees lark. Every failure becomes a `DiagnosticError`.
+lark compiles the grammar (LALR, strict) into tables; `lexer.parse` runs them over the text and
+`builder.Builder` makes each AST node as its rule completes, without recursion. Any input the fast path
+cannot vouch for (syntax errors, deep nesting) goes to lark's own parser, whose errors become the
+diagnostics. Nothing past this module sees lark. Every failure becomes a `DiagnosticError`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,6 +24,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ruleward.dsl import lexer
 from ruleward.dsl import nodes as n
+from ruleward.dsl.builder import INVALID_ESCAPE, Builder
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticCode, DiagnosticError
 from ruleward.dsl.source import SourceFile, Span
 
@@ -39,14 +38,7 @@ UNEXPECTED_CHARACTER = DiagnosticCode("E004", "unexpected-character", "a charact
 UNTERMINATED_STRING = DiagnosticCode("E005", "unterminated-string", "a string without its closing quote")
 UNEXPECTED_END = DiagnosticCode("E006", "unexpected-end", "the file ends in the middle of a declaration")
 TOO_DEEP = DiagnosticCode("E007", "nesting-too-deep", "an expression nested deeper than the limit")
-DUPLICATE_CLAUSE = DiagnosticCode("E008", "duplicate-clause", "a clause given twice in one declaration")
 BINARY_FILE = DiagnosticCode("E009", "binary-file", "the file holds NUL bytes, so it is not text")
-INVALID_ESCAPE = DiagnosticCode("E010", "invalid-string", "a string whose escapes are not valid")
-NUMBER_OUT_OF_RANGE = DiagnosticCode("E015", "number-out-of-range", "a number too large to compute with")
-
-# beyond this a number is a typo, and Python's int/float limits (4300 digits, inf) would turn it into an error
-# later or into a value the generated code cannot write
-MAX_NUMBER = 10**18
 
 
 @cache
@@ -145,7 +137,7 @@ def parse(source: SourceFile) -> n.Module:
 def _build(source: SourceFile, max_stack: int | None) -> n.Module:
     tables = _tables()
     tokens = lexer.Tokens.empty()
-    steps = lexer.steps(tables, _Builder(source, tokens).handlers())
+    steps = lexer.steps(tables, Builder(source, tokens).handlers(_handled()))
     return cast(n.Module, lexer.parse(tables, source.text, tokens, steps, max_stack))
 
 
@@ -537,11 +529,6 @@ def _meta_span(source: SourceFile, meta: Any) -> Span:
 
 
 # ---- building the AST --------------------------------------------------------------------------------------
-#
-# lexer.parse calls one handler per tree rule as the LALR tables complete it: children first, left to
-# right, the order lark's own transformers visit a tree (so the first error found is the same). A handler
-# gets the children lark would keep in its tree (AST values, or token indices for tokens) and the indices
-# of the rule's first and last token.
 
 
 @cache
@@ -551,398 +538,5 @@ def _tables() -> lexer.Tables:
 
 @cache
 def _handled() -> frozenset[str]:
-    """The names of the grammar's tree rules, each a `_Builder` method."""
+    """The names of the grammar's tree rules, each a `Builder` method."""
     return frozenset(name for name, _ in _tables().plan if name is not None)
-
-
-class _Clause:
-    """An item of a rule, header, test or invariant, before it is folded into its declaration."""
-
-    __slots__ = ("_builder", "_first", "_last", "keyword", "value")
-
-    def __init__(self, keyword: str, value: object, builder: _Builder, first: int, last: int) -> None:
-        self.keyword = keyword
-        self.value = value
-        self._builder = builder
-        self._first = first
-        self._last = last
-
-    @property
-    def span(self) -> Span:
-        # only a duplicate clause's diagnostic needs it
-        return self._builder._span(self._first, self._last)
-
-
-def _fold(kind: str, clauses: list[_Clause]) -> dict[str, object]:
-    seen: dict[str, _Clause] = {}
-    errors: list[Diagnostic] = []
-    for clause in clauses:
-        if clause.keyword in seen:
-            errors.append(
-                DUPLICATE_CLAUSE.at(
-                    clause.span,
-                    f"`{clause.keyword}` given twice in this {kind}",
-                    f"keep one `{clause.keyword}`"
-                    + (
-                        "; combine conditions with `and` / `or`"
-                        if clause.keyword in ("when", "unless")
-                        else ""
-                    ),
-                )
-            )
-        seen[clause.keyword] = clause
-    if errors:
-        raise DiagnosticError(errors)
-    return {k: v.value for k, v in seen.items()}
-
-
-def _flatten(kind: type[n.And] | type[n.Or], operands: list[n.Expr]) -> tuple[n.Expr, ...]:
-    out: list[n.Expr] = []
-    for operand in operands:
-        if isinstance(operand, kind):
-            out.extend(operand.operands)
-        else:
-            out.append(operand)
-    return tuple(out)
-
-
-def _spans(file: str, tokens: lexer.Tokens) -> Callable[[int, int], Span]:
-    """The span from the start of token `first` to the end of token `last` (tokens hold no line break)."""
-    texts, starts, lines, columns = tokens.texts, tokens.starts, tokens.lines, tokens.columns
-
-    def span(first: int, last: int) -> Span:
-        width = len(texts[last])
-        return Span(
-            file,
-            lines[first],
-            columns[first],
-            lines[last],
-            columns[last] + width,
-            starts[first],
-            starts[last] + width,
-        )
-
-    return span
-
-
-class _Builder:
-    """One method per tree rule of the grammar, named as lark names the rule's node."""
-
-    def __init__(self, source: SourceFile, tokens: lexer.Tokens) -> None:
-        self._source = source
-        self._file = source.path
-        self._tokens = tokens
-        self._kinds = tokens.kinds
-        self._texts = tokens.texts
-        self._span = _spans(source.path, tokens)
-
-    def handlers(self) -> dict[str, lexer.Handler]:
-        return {name: getattr(self, name) for name in _handled() if hasattr(self, name)}
-
-    # helpers
-    def _string(self, token: int) -> str:
-        text = self._texts[token]
-        if "\\" not in text and text.isprintable():
-            return text[1:-1]  # nothing to unescape, and no control character JSON would refuse
-        try:
-            value = json.loads(text)
-        except ValueError:
-            raise DiagnosticError(
-                [
-                    INVALID_ESCAPE.at(
-                        self._span(token, token), f"invalid string {text}", 'escape `"` and `\\` with `\\`'
-                    )
-                ]
-            ) from None
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            # a lone surrogate is no character: it cannot be written as UTF-8, so every record would fail
-            raise DiagnosticError(
-                [
-                    INVALID_ESCAPE.at(
-                        self._span(token, token),
-                        f"string {text} holds a lone surrogate escape",
-                        "write the character itself, or a `\\uXXXX` escape outside D800-DFFF",
-                    )
-                ]
-            )
-        return cast(str, value)
-
-    def _text(self, token: int) -> n.Text:
-        return n.Text(self._string(token), span=self._span(token, token))
-
-    def _ident(self, token: int) -> n.Ident:
-        return n.Ident(self._texts[token], span=self._span(token, token))
-
-    # start
-    def start(self, children: list[n.Declaration], first: int, last: int) -> n.Module:
-        source, file = self._source, self._file
-        comments = tuple(
-            n.Comment(text, span=Span(file, line, column, line, column + len(text), start, start + len(text)))
-            for text, start, line, column in self._tokens.comments
-        )
-        return n.Module(source.path, tuple(children), comments, span=source.span_at(0, len(source.text)))
-
-    # clauses shared by several declarations
-    def version_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("version", self._text(children[0]), self, first, last)
-
-    def owner_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("owner", self._text(children[0]), self, first, last)
-
-    def description_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("description", self._text(children[0]), self, first, last)
-
-    def cite_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("cite", self._text(children[0]), self, first, last)
-
-    def tier_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("tier", self._ident(children[0]), self, first, last)
-
-    def mode_item(self, children: list[int], first: int, last: int) -> _Clause:
-        return _Clause("mode", self._ident(children[0]), self, first, last)
-
-    def fallback_item(self, children: list[tuple[n.Action, ...]], first: int, last: int) -> _Clause:
-        return _Clause("fallback", children[0], self, first, last)
-
-    def when_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
-        return _Clause("when", children[0], self, first, last)
-
-    def unless_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
-        return _Clause("unless", children[0], self, first, last)
-
-    def then_item(self, children: list[tuple[n.Action, ...]], first: int, last: int) -> _Clause:
-        return _Clause("then", children[0], self, first, last)
-
-    def given_item(self, children: list[n.JsonObject], first: int, last: int) -> _Clause:
-        return _Clause("given", children[0], self, first, last)
-
-    def always_item(self, children: list[n.Expr], first: int, last: int) -> _Clause:
-        return _Clause("always", children[0], self, first, last)
-
-    # declarations
-    def header(self, children: list[Any], first: int, last: int) -> n.Header:
-        name, *clauses = children
-        f = _fold("ruleset header", clauses)
-        return n.Header(
-            self._texts[name],
-            version=cast(n.Text | None, f.get("version")),
-            owner=cast(n.Text | None, f.get("owner")),
-            description=cast(n.Text | None, f.get("description")),
-            fallback=cast(tuple[n.Action, ...] | None, f.get("fallback")),
-            span=self._span(first, last),
-            name_span=self._span(name, name),
-        )
-
-    def const_decl(self, children: list[Any], first: int, last: int) -> n.Constant:
-        name, value = children
-        span, name_span = self._span(first, last), self._span(name, name)
-        return n.Constant(self._texts[name], value, span=span, name_span=name_span)
-
-    def list_decl(self, children: list[Any], first: int, last: int) -> n.NamedList:
-        name, items = children
-        span, name_span = self._span(first, last), self._span(name, name)
-        return n.NamedList(self._texts[name], items, span=span, name_span=name_span)
-
-    def condition_decl(self, children: list[Any], first: int, last: int) -> n.Condition:
-        name, expr = children
-        span, name_span = self._span(first, last), self._span(name, name)
-        return n.Condition(self._texts[name], expr, span=span, name_span=name_span)
-
-    def rule_decl(self, children: list[Any], first: int, last: int) -> n.Rule:
-        name, *clauses = children
-        f = _fold("rule", clauses)
-        return n.Rule(
-            self._texts[name],
-            tier=cast(n.Ident | None, f.get("tier")),
-            owner=cast(n.Text | None, f.get("owner")),
-            cite=cast(n.Text | None, f.get("cite")),
-            description=cast(n.Text | None, f.get("description")),
-            mode=cast(n.Ident | None, f.get("mode")),
-            when=cast(n.Expr | None, f.get("when")),
-            unless=cast(n.Expr | None, f.get("unless")),
-            actions=cast(tuple[n.Action, ...], f.get("then", ())),
-            span=self._span(first, last),
-            name_span=self._span(name, name),
-        )
-
-    def base_decl(self, children: list[Any], first: int, last: int) -> n.BaseEvent:
-        return n.BaseEvent(children[0], span=self._span(first, last))
-
-    def test_decl(self, children: list[Any], first: int, last: int) -> n.Test:
-        name, *items = children
-        clauses = [c for c in items if isinstance(c, _Clause)]
-        expectations = tuple(c for c in items if not isinstance(c, _Clause))
-        f = _fold("test", clauses)
-        return n.Test(
-            self._texts[name],
-            description=cast(n.Text | None, f.get("description")),
-            given=cast(n.JsonObject | None, f.get("given")),
-            expectations=expectations,
-            span=self._span(first, last),
-            name_span=self._span(name, name),
-        )
-
-    def invariant_decl(self, children: list[Any], first: int, last: int) -> n.Invariant:
-        name, *clauses = children
-        f = _fold("invariant", clauses)
-        return n.Invariant(
-            self._texts[name],
-            description=cast(n.Text | None, f.get("description")),
-            when=cast(n.Expr | None, f.get("when")),
-            always=cast(n.Expr | None, f.get("always")),
-            span=self._span(first, last),
-            name_span=self._span(name, name),
-        )
-
-    # expectations
-    def expect_disposition(self, children: list[int], first: int, last: int) -> n.ExpectDisposition:
-        return n.ExpectDisposition(self._ident(children[0]), span=self._span(first, last))
-
-    def expect_account(self, children: list[int], first: int, last: int) -> n.ExpectAccount:
-        return n.ExpectAccount(self._ident(children[0]), span=self._span(first, last))
-
-    def expect_obligation(self, children: list[n.Action], first: int, last: int) -> n.ExpectObligation:
-        return n.ExpectObligation(children[0], True, span=self._span(first, last))
-
-    def expect_no_obligation(self, children: list[n.Action], first: int, last: int) -> n.ExpectObligation:
-        return n.ExpectObligation(children[0], False, span=self._span(first, last))
-
-    def expect_fired(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectFired:
-        return n.ExpectFired(children[0], True, span=self._span(first, last))
-
-    def expect_not_fired(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectFired:
-        return n.ExpectFired(children[0], False, span=self._span(first, last))
-
-    def expect_error(self, children: list[tuple[n.Ident, ...]], first: int, last: int) -> n.ExpectError:
-        return n.ExpectError(children[0], span=self._span(first, last))
-
-    def name_list(self, children: list[int], first: int, last: int) -> tuple[n.Ident, ...]:
-        return tuple(self._ident(token) for token in children)
-
-    # actions
-    def action_list(self, children: list[n.Action], first: int, last: int) -> tuple[n.Action, ...]:
-        return tuple(children)
-
-    def action(self, children: list[Any], first: int, last: int) -> n.Action:
-        name, *args = children
-        return n.Action(self._texts[name], tuple(args), span=self._span(first, last))
-
-    def arg(self, children: list[Any], first: int, last: int) -> n.Argument:
-        name, value = children
-        return n.Argument(self._texts[name], value, span=self._span(first, last))
-
-    def symbol(self, children: list[int], first: int, last: int) -> n.Symbol:
-        return n.Symbol(self._texts[children[0]], span=self._span(first, last))
-
-    # JSON values
-    def json_object(self, children: list[n.JsonPair], first: int, last: int) -> n.JsonObject:
-        return n.JsonObject(tuple(children), span=self._span(first, last))
-
-    def json_pair(self, children: list[Any], first: int, last: int) -> n.JsonPair:
-        key, value = children
-        text = self._string(key) if self._kinds[key] == "STRING" else self._texts[key]
-        return n.JsonPair(text, value, span=self._span(first, last))
-
-    def json_array(self, children: list[n.JsonValue], first: int, last: int) -> n.JsonArray:
-        return n.JsonArray(tuple(children), span=self._span(first, last))
-
-    def json_string(self, children: list[int], first: int, last: int) -> n.Literal:
-        return n.Literal(self._string(children[0]), span=self._span(first, last))
-
-    def null(self, children: list[Any], first: int, last: int) -> n.Null:
-        return n.Null(span=self._span(first, last))
-
-    # literals
-    def string(self, children: list[int], first: int, last: int) -> n.Literal:
-        return n.Literal(self._string(children[0]), span=self._span(first, last))
-
-    def _number(self, token: int) -> int | float:
-        text = self._texts[token]
-        whole = text.partition(".")[0].lstrip("0")
-        value: int | float = 0
-        if len(whole) <= len(str(MAX_NUMBER)):
-            value = float(text) if "." in text else int(text)
-        if len(whole) > len(str(MAX_NUMBER)) or abs(value) > MAX_NUMBER:
-            raise DiagnosticError(
-                [
-                    NUMBER_OUT_OF_RANGE.at(
-                        self._span(token, token),
-                        f"number `{text[:40]}{'...' if len(text) > 40 else ''}` is too large",
-                        f"numbers in a ruleset stay within {MAX_NUMBER:,}",
-                    )
-                ]
-            )
-        return value
-
-    def number(self, children: list[int], first: int, last: int) -> n.Literal:
-        return n.Literal(self._number(children[0]), span=self._span(first, last))
-
-    def negative(self, children: list[int], first: int, last: int) -> n.Literal:
-        return n.Literal(-self._number(children[0]), span=self._span(first, last))
-
-    def true(self, children: list[Any], first: int, last: int) -> n.Literal:
-        return n.Literal(True, span=self._span(first, last))
-
-    def false(self, children: list[Any], first: int, last: int) -> n.Literal:
-        return n.Literal(False, span=self._span(first, last))
-
-    def list_literal(self, children: list[n.Literal], first: int, last: int) -> n.ListLiteral:
-        return n.ListLiteral(tuple(children), span=self._span(first, last))
-
-    # expressions
-    def or_(self, children: list[n.Expr], first: int, last: int) -> n.Or:
-        return n.Or(_flatten(n.Or, children), span=self._span(first, last))
-
-    def and_(self, children: list[n.Expr], first: int, last: int) -> n.And:
-        return n.And(_flatten(n.And, children), span=self._span(first, last))
-
-    def not_(self, children: list[n.Expr], first: int, last: int) -> n.Not:
-        return n.Not(children[0], span=self._span(first, last))
-
-    def any_(self, children: list[Any], first: int, last: int) -> n.Quantifier:
-        variable, source, body = children
-        return n.Quantifier("any", self._texts[variable], source, body, span=self._span(first, last))
-
-    def all_(self, children: list[Any], first: int, last: int) -> n.Quantifier:
-        variable, source, body = children
-        return n.Quantifier("all", self._texts[variable], source, body, span=self._span(first, last))
-
-    def compare(self, children: list[Any], first: int, last: int) -> n.Compare:
-        left, op, right = children
-        return n.Compare(cast(n.CompareOp, self._texts[op]), left, right, span=self._span(first, last))
-
-    def member(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
-        return n.Compare("in", children[0], children[1], span=self._span(first, last))
-
-    def not_member(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
-        return n.Compare("not in", children[0], children[1], span=self._span(first, last))
-
-    def contains(self, children: list[n.Expr], first: int, last: int) -> n.Compare:
-        return n.Compare("contains", children[0], children[1], span=self._span(first, last))
-
-    def is_missing(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
-        return n.IsTest(children[0], "missing", span=self._span(first, last))
-
-    def is_present(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
-        return n.IsTest(children[0], "present", span=self._span(first, last))
-
-    def is_empty(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
-        return n.IsTest(children[0], "empty", span=self._span(first, last))
-
-    def is_not_empty(self, children: list[n.Expr], first: int, last: int) -> n.IsTest:
-        return n.IsTest(children[0], "not empty", span=self._span(first, last))
-
-    def path(self, children: list[Any], first: int, last: int) -> n.Expr:
-        head, *rest = children
-        expr: n.Expr = head
-        for token in rest:
-            # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
-            expr = n.Attribute(expr, self._texts[token], span=self._span(first, token))
-        return expr
-
-    def name(self, children: list[int], first: int, last: int) -> n.Name:
-        return n.Name(self._texts[children[0]], span=self._span(first, last))
-
-    def call(self, children: list[Any], first: int, last: int) -> n.Call:
-        function, *args = children
-        return n.Call(self._texts[function], tuple(args), span=self._span(first, last))

@@ -7,7 +7,7 @@ same AST, the same span on every node (equality ignores spans, so they are compa
 comments, and the same diagnostics; and where lark parses a file, the fast path must read it itself (not
 hand it back to lark) with the very tokens lark's contextual lexer reads.
 
-When the grammar or the AST changes, change `_ReferenceBuilder` in step with `parser._Builder`.
+When the grammar or the AST changes, change `_ReferenceBuilder` in step with `builder.Builder`.
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from ruleward.dsl import lexer, strategies
 from ruleward.dsl import nodes as n
+from ruleward.dsl.builder import DUPLICATE_CLAUSE, INVALID_ESCAPE, Builder
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticError
 from ruleward.dsl.parser import (
-    DUPLICATE_CLAUSE,
-    INVALID_ESCAPE,
     MAX_DEPTH,
     TOO_DEEP,
     _build,
-    _Builder,
     _check_depth,
+    _handled,
     _lark,
     _meta_span,
     _syntax_diagnostic,
@@ -480,7 +479,7 @@ def lark_tokens(text: str) -> list[tuple[str, str, int, int, int]]:
 def fast_tokens(text: str) -> list[tuple[str, str, int, int, int]]:
     """The tokens the fast path reads on its own, with no limit on nesting."""
     tokens = lexer.Tokens.empty()
-    steps = lexer.steps(_tables(), _Builder(SourceFile(PATH, text), tokens).handlers())
+    steps = lexer.steps(_tables(), Builder(SourceFile(PATH, text), tokens).handlers(_handled()))
     lexer.parse(_tables(), text, tokens, steps, None)
     return list(zip(tokens.kinds, tokens.texts, tokens.starts, tokens.lines, tokens.columns, strict=True))
 
