@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -34,6 +34,8 @@ DEFAULT_LIMITS = Limits()
 
 # a declaration that holds expressions, and the clause that holds each one
 Owner = n.Condition | n.Rule | n.Invariant
+# the quantifier variables in scope at a node, innermost last
+Scope = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class Context:
     # need the whole ruleset (undefined and unused names, the header) stay quiet
     complete: bool = True
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    _nodes: dict[int, list[tuple[n.Expr, tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+    _index: dict[int, SiteIndex] = field(default_factory=dict, repr=False)
 
     def emit(self, diagnostic: Diagnostic, *notes: str) -> None:
         if notes:
@@ -120,11 +122,11 @@ class Context:
                 out.append((declaration, declaration.actions))
         return out
 
-    def nodes(self, site: Site) -> list[tuple[n.Expr, tuple[str, ...]]]:
-        """`scoped(site.expr)`, computed once: most passes walk every site."""
-        found = self._nodes.get(id(site))
+    def index(self, site: Site) -> SiteIndex:
+        """The nodes of `site`, computed once in one walk: most passes look at every site."""
+        found = self._index.get(id(site))
         if found is None:
-            found = self._nodes[id(site)] = list(scoped(site.expr))
+            found = self._index[id(site)] = SiteIndex.of(site.expr)
         return found
 
     # ---- source text ------------------------------------------------------------------------------------
@@ -200,33 +202,58 @@ def where(span: Span) -> str:
     return f"{span.file}:{span.line}:{span.column}"
 
 
-def scoped(expr: n.Expr, outer: tuple[str, ...] = ()) -> Iterator[tuple[n.Expr, tuple[str, ...]]]:
-    """Every expression node under `expr` with the quantifier variables in scope there, innermost last.
+class SiteIndex:
+    """The nodes of one expression that passes look for, each kind in source order (pre-order), names
+    and quantifiers with the quantifier variables in scope there (innermost last). A quantifier's source
+    is read in the enclosing scope; its body sees the variable too."""
 
-    A quantifier's source is read in the enclosing scope; its body sees the variable too.
-    """
-    stack: list[tuple[n.Expr, tuple[str, ...]]] = [(expr, outer)]
-    while stack:
-        node, scope = stack.pop()
-        yield node, scope
-        if isinstance(node, n.Quantifier):
-            stack.append((node.body, (*scope, node.variable)))
-            stack.append((node.source, scope))
-        elif isinstance(node, n.And | n.Or):
-            stack.extend((o, scope) for o in reversed(node.operands))
-        elif isinstance(node, n.Not):
-            stack.append((node.operand, scope))
-        elif isinstance(node, n.Compare):
-            stack.append((node.right, scope))
-            stack.append((node.left, scope))
-        elif isinstance(node, n.IsTest):
-            stack.append((node.operand, scope))
-        elif isinstance(node, n.Attribute):
-            stack.append((node.value, scope))
-        elif isinstance(node, n.Call):
-            stack.extend((a, scope) for a in reversed(node.args))
-        elif isinstance(node, n.ListLiteral):
-            stack.extend((i, scope) for i in reversed(node.items))
+    __slots__ = ("ands", "calls", "lists", "names", "quantifiers")
+
+    def __init__(self) -> None:
+        self.names: list[tuple[n.Name, Scope]] = []
+        self.calls: list[n.Call] = []
+        self.quantifiers: list[tuple[n.Quantifier, Scope]] = []
+        self.ands: list[n.And] = []
+        self.lists: list[n.ListLiteral] = []
+
+    @classmethod
+    def of(cls, expr: n.Expr, outer: Scope = ()) -> SiteIndex:
+        index = cls()
+        scope = outer
+        # without recursion: children are pushed last-first; a scope on the stack (a tuple) is the one
+        # that holds from there on; the commonest kinds are tested first
+        stack: list[n.Expr | Scope] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, tuple):
+                scope = node
+            elif isinstance(node, n.Literal):
+                pass
+            elif isinstance(node, n.Compare):
+                stack.append(node.right)
+                stack.append(node.left)
+            elif isinstance(node, n.Name):
+                index.names.append((node, scope))
+            elif isinstance(node, n.Attribute):
+                stack.append(node.value)
+            elif isinstance(node, n.And):
+                index.ands.append(node)
+                stack.extend(reversed(node.operands))
+            elif isinstance(node, n.Or):
+                stack.extend(reversed(node.operands))
+            elif isinstance(node, n.Call):
+                index.calls.append(node)
+                stack.extend(reversed(node.args))
+            elif isinstance(node, n.Not | n.IsTest):
+                stack.append(node.operand)
+            elif isinstance(node, n.Quantifier):
+                index.quantifiers.append((node, scope))
+                # the source, then the body in the inner scope, then the outer scope again
+                stack += (scope, node.body, (*scope, node.variable), node.source)
+            elif isinstance(node, n.ListLiteral):
+                index.lists.append(node)
+                stack.extend(reversed(node.items))
+        return index
 
 
 def path_root(expr: n.Expr) -> tuple[n.Expr, list[n.Attribute]]:

@@ -49,8 +49,8 @@ def dependency_graph(ctx: Context) -> Graph:
         if ctx.symbols.conditions.get(owner.name, ctx.symbols.rules.get(owner.name)) is not owner:
             continue  # a duplicate declaration: the names pass reports it, the first one counts
         edges = graph[owner.name]
-        for node, scope in ctx.nodes(site):
-            if isinstance(node, n.Name) and node.name in graph and node.name not in scope:
+        for node, scope in ctx.index(site).names:
+            if node.name in graph and node.name not in scope:
                 if ctx.symbols.resolve(node.name, scope) in ("condition", "rule"):
                     edges.setdefault(node.name, node.span)
     return graph

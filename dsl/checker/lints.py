@@ -31,9 +31,8 @@ def run(ctx: Context) -> None:
     _limits(ctx)
     _duplicates(ctx)
     for site in ctx.sites:
-        for node, _ in ctx.nodes(site):
-            if isinstance(node, n.And):
-                _contradictions(ctx, site, node)
+        for node in ctx.index(site).ands:
+            _contradictions(ctx, site, node)
 
 
 # ---- limits -----------------------------------------------------------------------------------------------
@@ -53,18 +52,10 @@ def _limits(ctx: Context) -> None:
     for declaration in ctx.ruleset.lists:
         _list_size(ctx, declaration.items, declaration.name_span, f"list `{declaration.name}`")
     for site in ctx.sites:
-        for node, _ in ctx.nodes(site):
-            if isinstance(node, n.ListLiteral):
-                start = node.span
-                bracket = Span(
-                    start.file,
-                    start.line,
-                    start.column,
-                    start.line,
-                    start.column + 1,
-                    start.start,
-                    start.start + 1,
-                )
+        for node in ctx.index(site).lists:
+            if len(node.items) > limits.max_list_items:
+                s = node.span
+                bracket = Span(s.file, s.line, s.column, s.line, s.column + 1, s.start, s.start + 1)
                 _list_size(ctx, node, bracket, "the list")
 
 
@@ -190,13 +181,21 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _contradictions(ctx: Context, site: Site, node: n.And) -> None:
+    constraints = [(o, c) for o in node.operands if (c := _constraint(ctx, site, o)) is not None]
+    if not constraints:
+        return
+    # one comparison alone holds for some value, unless it is `in` an empty list: a path compared only
+    # once in this `and` needs no bounds worked out
+    counts: dict[str, int] = {}
+    for _, (path, _, _) in constraints:
+        counts[path] = counts.get(path, 0) + 1
     paths: dict[str, _Bounds] = {}
-    for operand in node.operands:
-        constraint = _constraint(ctx, site, operand)
-        if constraint is None:
+    for operand, (path, op, values) in constraints:
+        if counts[path] == 1 and (values or op != "in"):
             continue
-        path, op, values = constraint
-        bounds = paths.setdefault(path, _Bounds())
+        bounds = paths.get(path)
+        if bounds is None:
+            bounds = paths[path] = _Bounds()
         bounds.add(op, values)
         bounds.seen.append(operand)
         if bounds.satisfiable():

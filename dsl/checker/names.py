@@ -90,35 +90,38 @@ def quantifier_variables(owner: n.Node) -> set[str]:
 
 def _undefined(ctx: Context) -> None:
     variables_of: dict[int, set[str]] = {}
+    declared, fields = ctx.declared, ctx.event.fields
     for site in ctx.sites:
-        # `max_score(csam)` is a label without quotes, which the types pass explains better
-        labels = {
-            id(arg)
-            for node, _ in ctx.nodes(site)
-            if isinstance(node, n.Call) and node.function == "max_score"
-            for arg in node.args
-        }
-        for node, scope in ctx.nodes(site):
-            if not isinstance(node, n.Name) or id(node) in labels:
+        index = ctx.index(site)
+        labels: set[int] | None = None
+        for node, scope in index.names:
+            name = node.name
+            # what `Symbols.resolve` finds: a variable, a declaration, or `decision` in `always`; else a
+            # field, which is defined when the event has it (`decision` outside `always` is the types pass's)
+            if name in scope or name in declared or name in fields or name == DECISION_ROOT:
                 continue
-            kind = ctx.symbols.resolve(node.name, scope, in_always=site.in_always)
-            if kind != "field" or node.name in ctx.event.fields or node.name == DECISION_ROOT:
-                continue  # `decision` outside `always` is the types pass's to explain
+            if labels is None:
+                # `max_score(csam)` is a label without quotes, which the types pass explains better
+                labels = {
+                    id(arg) for call in index.calls if call.function == "max_score" for arg in call.args
+                }
+            if id(node) in labels:
+                continue
             owner_variables = variables_of.setdefault(id(site.owner), quantifier_variables(site.owner))
-            if node.name in owner_variables:
+            if name in owner_variables:
                 continue  # a variable used outside its quantifier: the scope pass explains it
-            candidates = [*scope, *ctx.declared, *ctx.event.fields]
+            candidates = [*scope, *declared, *fields]
             hint = (
                 _NULL_HINT
-                if node.name.lower() in _NULL_WORDS
+                if name.lower() in _NULL_WORDS
                 else suggestion(
-                    node.name,
+                    name,
                     candidates,
                     "declare it with `const`, `list` or `condition`, or use an event field: "
-                    + listing(ctx.event.fields),
+                    + listing(fields),
                 )
             )
-            ctx.emit(UNDEFINED_NAME.at(node.span, f"`{node.name}` is not defined", hint))
+            ctx.emit(UNDEFINED_NAME.at(node.span, f"`{name}` is not defined", hint))
 
 
 def referenced_names(ctx: Context) -> set[str]:
@@ -126,11 +129,13 @@ def referenced_names(ctx: Context) -> set[str]:
     used: set[str] = set()
     declared = ctx.declared
     for site in ctx.sites:
-        for node, scope in ctx.nodes(site):
-            if isinstance(node, n.Name) and node.name not in scope and node.name in declared:
+        index = ctx.index(site)
+        for node, scope in index.names:
+            if node.name in declared and node.name not in scope:
                 used.add(node.name)
-            elif isinstance(node, n.Call) and node.function in declared:
-                used.add(node.function)  # `cond()` is reported as a call; it still means `cond`
+        for call in index.calls:
+            if call.function in declared:
+                used.add(call.function)  # `cond()` is reported as a call; it still means `cond`
     for action in all_actions(ctx.ruleset):
         used.update(arg.value.name for arg in action.args if isinstance(arg.value, n.Symbol))
     return used

@@ -8,7 +8,7 @@ name silently means an event field or nothing: both are reported here.
 from __future__ import annotations
 
 from ruleward.dsl import nodes as n
-from ruleward.dsl.checker.context import Context, Site, scoped, where
+from ruleward.dsl.checker.context import Context, Site, SiteIndex, where
 from ruleward.dsl.diagnostics import DiagnosticCode
 from ruleward.dsl.source import Span
 
@@ -35,15 +35,14 @@ def run(ctx: Context) -> None:
 def _owner(ctx: Context, sites: list[Site]) -> None:
     quantifiers: dict[str, n.Quantifier] = {}
     for site in sites:
-        for node, scope in ctx.nodes(site):
-            if isinstance(node, n.Quantifier):
-                quantifiers.setdefault(node.variable, node)
-                _binding(ctx, site, node, scope)
+        for quantifier, scope in ctx.index(site).quantifiers:
+            quantifiers.setdefault(quantifier.variable, quantifier)
+            _binding(ctx, site, quantifier, scope)
     if not quantifiers:
         return
     for site in sites:
-        for node, scope in ctx.nodes(site):
-            if not isinstance(node, n.Name) or node.name not in quantifiers or node.name in scope:
+        for node, scope in ctx.index(site).names:
+            if node.name not in quantifiers or node.name in scope:
                 continue
             kind = ctx.symbols.resolve(node.name, scope, in_always=site.in_always)
             if kind != "field" or node.name in ctx.event.fields:
@@ -89,9 +88,7 @@ def _binding(ctx: Context, site: Site, node: n.Quantifier, scope: tuple[str, ...
             )
         )
     # a use inside a nested quantifier that binds the same name is that quantifier's, not this one's
-    if not any(
-        isinstance(x, n.Name) and x.name == name and name not in inner for x, inner in scoped(node.body)
-    ):
+    if not any(x.name == name and name not in inner for x, inner in SiteIndex.of(node.body).names):
         ctx.emit(
             UNUSED_VARIABLE.at(
                 _variable_span(ctx, node),

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from ruleward.dsl import nodes as n
 from ruleward.dsl import types as t
 from ruleward.dsl.checker.actions import check_action
-from ruleward.dsl.checker.context import Context, listing, scoped, suggestion, where
+from ruleward.dsl.checker.context import Context, SiteIndex, listing, suggestion, where
 from ruleward.dsl.diagnostics import DiagnosticCode
 from ruleward.dsl.source import Span
 from ruleward.dsl.symbols import DECISION_ROOT
@@ -485,8 +485,8 @@ def _invariant(ctx: Context, invariant: n.Invariant) -> None:
         )
         return
     reads_decision = any(
-        isinstance(node, n.Name) and node.name == DECISION_ROOT and node.name not in scope
-        for node, scope in scoped(invariant.always)
+        node.name == DECISION_ROOT and node.name not in scope
+        for node, scope in SiteIndex.of(invariant.always).names
     )
     if not reads_decision and DECISION_ROOT not in ctx.declared:
         ctx.emit(

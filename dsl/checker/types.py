@@ -7,7 +7,8 @@ everything, so one mistake gives one diagnostic rather than a cascade.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl import types as t
@@ -49,8 +50,9 @@ OUT_OF_RANGE = DiagnosticCode(
 Scalar = bool | int | float | str
 
 
-@dataclass(frozen=True, slots=True)
-class Typed:
+class Typed(NamedTuple):
+    """What the checker knows of an expression. A named tuple: one is made for every node typed."""
+
     type: t.Type
     # literal values known before any event: a literal, a constant, the items of a list
     values: tuple[Scalar, ...] | None = None
@@ -65,8 +67,9 @@ BOOL = Typed(t.BOOL)
 
 
 def run(ctx: Context) -> None:
+    typer = _Typer(ctx)
     for site in ctx.sites:
-        _Typer(ctx, site).root(site.expr)
+        typer.root(site)
     for declaration in ctx.ruleset.lists:
         _check_items(ctx, declaration.items, f"list `{declaration.name}`")
 
@@ -91,17 +94,46 @@ def _check_items(ctx: Context, items: n.ListLiteral, what: str) -> t.Type:
 
 
 class _Typer:
-    def __init__(self, ctx: Context, site: Site) -> None:
-        self.ctx = ctx
-        self.site = site
-        self.variables: dict[str, t.Type] = {}
+    """Types the sites of one ruleset, one after the other."""
 
-    def root(self, expr: n.Expr) -> None:
-        self.expect_bool(expr, f"`{self.site.clause}`" if self.site.clause != "condition" else "a condition")
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.site: Site | None = None
+        self.variables: dict[str, t.Type] = {}
+        self.event = ctx.event
+        # the same for every site: worked out at most once
+        self.list_types: dict[str, Typed] = {}
+        self.fields: dict[str, Typed] = {}
+        self.literals: dict[tuple[type, n.Scalar], Typed] = {}
+        self.results: dict[str, Typed] = {}
+        self.scores: list[t.Field | None] = []
+        self.dispatch: dict[type, Callable[[Any], Typed]] = {
+            n.Literal: self.literal,
+            n.ListLiteral: self.list_literal,
+            n.Name: self.path,
+            n.Attribute: self.path,
+            n.Call: self.call,
+            n.Not: self.not_,
+            n.And: self.and_or,
+            n.Or: self.and_or,
+            n.Compare: self.compare,
+            n.IsTest: self.is_test,
+            n.Quantifier: self.quantifier,
+        }
+
+    @property
+    def current(self) -> Site:
+        assert self.site is not None
+        return self.site
+
+    def root(self, site: Site) -> None:
+        self.site = site
+        self.variables.clear()
+        self.expect_bool(site.expr, f"`{site.clause}`" if site.clause != "condition" else "a condition")
 
     def expect_bool(self, expr: n.Expr, where: str) -> None:
-        typed = self.type(expr)
-        if t.is_bool(typed.type):
+        typed = self.dispatch[type(expr)](expr)
+        if typed is BOOL or t.is_bool(typed.type):
             return
         self.ctx.emit(
             NOT_BOOLEAN.at(
@@ -114,71 +146,92 @@ class _Typer:
     # ---- dispatch ---------------------------------------------------------------------------------------
 
     def type(self, expr: n.Expr) -> Typed:
-        if isinstance(expr, n.Literal):
-            return Typed(t.literal_type(expr.value), (expr.value,), constant=True)
-        if isinstance(expr, n.ListLiteral):
-            element = _check_items(self.ctx, expr, "the list")
-            return Typed(t.ListType(element), tuple(i.value for i in expr.items), constant=True)
-        if isinstance(expr, n.Name | n.Attribute):
-            return self.path(expr)
-        if isinstance(expr, n.Call):
-            return self.call(expr)
-        if isinstance(expr, n.Not):
-            self.expect_bool(expr.operand, "`not`")
-            return BOOL
-        if isinstance(expr, n.And | n.Or):
-            word = "`and`" if isinstance(expr, n.And) else "`or`"
-            for operand in expr.operands:
-                self.expect_bool(operand, word)
-            return BOOL
-        if isinstance(expr, n.Compare):
-            self.compare(expr)
-            return BOOL
-        if isinstance(expr, n.IsTest):
-            self.is_test(expr)
-            return BOOL
-        return self.quantifier(expr)
+        return self.dispatch[type(expr)](expr)
+
+    def literal(self, expr: n.Literal) -> Typed:
+        value = expr.value
+        key = (type(value), value)
+        typed = self.literals.get(key)
+        if typed is None:
+            typed = Typed(t.literal_type(value), (value,), constant=True)
+            if value or not isinstance(value, float):  # 0.0 == -0.0, but messages show which
+                self.literals[key] = typed
+        return typed
+
+    def list_literal(self, expr: n.ListLiteral) -> Typed:
+        element = _check_items(self.ctx, expr, "the list")
+        return Typed(t.ListType(element), tuple(i.value for i in expr.items), constant=True)
+
+    def not_(self, expr: n.Not) -> Typed:
+        self.expect_bool(expr.operand, "`not`")
+        return BOOL
+
+    def and_or(self, expr: n.And | n.Or) -> Typed:
+        word = "`and`" if isinstance(expr, n.And) else "`or`"
+        for operand in expr.operands:
+            self.expect_bool(operand, word)
+        return BOOL
 
     # ---- names and paths --------------------------------------------------------------------------------
 
     def name(self, node: n.Name) -> Typed:
-        kind = self.ctx.symbols.resolve(node.name, self.variables, in_always=self.site.in_always)
+        name = node.name
+        kind = self.ctx.symbols.resolve(name, self.variables, in_always=self.current.in_always)
         symbols = self.ctx.symbols
+        if kind == "field":
+            typed = self.fields.get(name)
+            if typed is not None:
+                return typed
+            found = self.event.get(name)
+            if found is not None:
+                typed = Typed(found.type, always_present=not (found.optional or found.signal))
+                self.fields[name] = typed
+                return typed
+            if name == DECISION_ROOT:
+                owner = self.current.owner_kind
+                where = "an invariant's `when`" if owner == "invariant" else f"a {owner}"
+                self.ctx.emit(
+                    DECISION_OUTSIDE_ALWAYS.at(
+                        node.span,
+                        f"`{DECISION_ROOT}` is not known in {where}",
+                        "the decision exists only after every rule ran: read it in an invariant's `always`",
+                    )
+                )
+            return ANY  # an undefined name: the names pass reports it
         if kind == "variable":
-            element = self.variables[node.name]
+            element = self.variables[name]
             return Typed(element, always_present=not t.is_any(element))
         if kind == "constant":
-            value = symbols.constants[node.name].value.value
+            value = symbols.constants[name].value.value
             return Typed(t.literal_type(value), (value,), constant=True)
         if kind == "list":
-            items = symbols.lists[node.name].items.items
-            element = t.join([t.literal_type(i.value) for i in items])
-            return Typed(t.ListType(element), tuple(i.value for i in items), constant=True)
+            typed = self.list_types.get(name)
+            if typed is None:
+                items = symbols.lists[name].items.items
+                element = t.join([t.literal_type(i.value) for i in items])
+                typed = Typed(t.ListType(element), tuple(i.value for i in items), constant=True)
+                self.list_types[name] = typed
+            return typed
         if kind in ("condition", "rule"):
             return BOOL
-        if kind == "decision":
-            return Typed(self.ctx.decision, always_present=True)
-        found = self.ctx.event.get(node.name)
-        if found is not None:
-            return Typed(found.type, always_present=not (found.optional or found.signal))
-        if node.name == DECISION_ROOT:
-            owner = self.site.owner_kind
-            where = "an invariant's `when`" if owner == "invariant" else f"a {owner}"
-            self.ctx.emit(
-                DECISION_OUTSIDE_ALWAYS.at(
-                    node.span,
-                    f"`{DECISION_ROOT}` is not known in {where}",
-                    "the decision exists only after every rule ran: read it in an invariant's `always`",
-                )
-            )
-        return ANY  # an undefined name: the names pass reports it
+        return Typed(self.ctx.decision, always_present=True)  # `decision` in an invariant's `always`
 
     def path(self, expr: n.Name | n.Attribute) -> Typed:
+        if isinstance(expr, n.Name):
+            return self.name(expr)
         root, steps = path_root(expr)
         current = self.name(root) if isinstance(root, n.Name) else self.type(root)
         present = current.always_present
         for step in steps:
             base = current.type
+            if isinstance(base, t.ObjectType):  # the common case: a field of an object
+                found = base.fields.get(step.name)
+                if found is None:
+                    self.unknown_field(step, base)
+                    return ANY
+                present = present and not (found.optional or found.signal)
+                current = Typed(found.type)
+                continue
             if isinstance(base, t.AnyType):
                 return ANY
             objects = [o for o in t.options(base) if isinstance(o, t.ObjectType)]
@@ -281,7 +334,12 @@ class _Typer:
             )
 
     def score_field(self) -> t.Field | None:
-        classifiers = self.ctx.event.get("classifiers")
+        if not self.scores:
+            self.scores.append(self._score_field())
+        return self.scores[0]
+
+    def _score_field(self) -> t.Field | None:
+        classifiers = self.event.get("classifiers")
         if classifiers is None:
             return None
         item = t.element(classifiers.type)
@@ -290,6 +348,12 @@ class _Typer:
         return item.get("score")
 
     def result(self, name: str) -> Typed:
+        typed = self.results.get(name)
+        if typed is None:
+            typed = self.results[name] = self._result(name)
+        return typed
+
+    def _result(self, name: str) -> Typed:
         if name == "count":
             return Typed(t.NumberType(integer=True, minimum=0), always_present=True)
         score = self.score_field()
@@ -299,18 +363,20 @@ class _Typer:
 
     # ---- comparisons ------------------------------------------------------------------------------------
 
-    def compare(self, node: n.Compare) -> None:
+    def compare(self, node: n.Compare) -> Typed:
         left, right = self.type(node.left), self.type(node.right)
-        if t.is_any(left.type) or t.is_any(right.type):
-            return
-        if node.op in ("==", "!="):
+        if isinstance(left.type, t.AnyType) or isinstance(right.type, t.AnyType):
+            return BOOL
+        op = node.op
+        if op == "==" or op == "!=":
             self.equality(node, left, right)
-        elif node.op in ("in", "not in"):
+        elif op == "in" or op == "not in":
             self.membership(node, node.left, left, node.right, right)
-        elif node.op == "contains":
+        elif op == "contains":
             self.contains(node, left, right)
         else:
             self.ordering(node, left, right)
+        return BOOL
 
     def equality(self, node: n.Compare, left: Typed, right: Typed) -> None:
         for side, typed in ((node.left, left), (node.right, right)):
@@ -409,7 +475,9 @@ class _Typer:
         self.ctx.emit(OUT_OF_RANGE.at(side.span, f"`{self.ctx.text(node.span)}` can never be true", hint))
 
     def ordering(self, node: n.Compare, left: Typed, right: Typed) -> None:
-        if t.is_number(left.type) and t.is_number(right.type):
+        if (isinstance(left.type, t.NumberType) and isinstance(right.type, t.NumberType)) or (
+            t.is_number(left.type) and t.is_number(right.type)
+        ):
             self.range(node, left, right)
             return
         if isinstance(left.type, t.TimestampType) and isinstance(right.type, t.TimestampType):
@@ -509,11 +577,11 @@ class _Typer:
 
     # ---- presence tests and quantifiers -----------------------------------------------------------------
 
-    def is_test(self, node: n.IsTest) -> None:
+    def is_test(self, node: n.IsTest) -> Typed:
         typed = self.type(node.operand)
-        text = self.ctx.text(node.operand.span)
         if node.test in ("empty", "not empty"):
             if not (t.is_list(typed.type) or any(isinstance(o, t.MapType) for o in t.options(typed.type))):
+                text = self.ctx.text(node.operand.span)
                 self.ctx.emit(
                     NOT_A_LIST.at(
                         node.operand.span,
@@ -521,8 +589,9 @@ class _Typer:
                         "`is missing` / `is present` test whether a value is there",
                     )
                 )
-            return
+            return BOOL
         if typed.constant or typed.always_present:
+            text = self.ctx.text(node.operand.span)
             always = "false" if node.test == "missing" else "true"
             why = "a constant" if typed.constant else "always present"
             self.ctx.emit(
@@ -532,6 +601,7 @@ class _Typer:
                     "remove the test, or test a field that is optional or a signal",
                 )
             )
+        return BOOL
 
     def quantifier(self, node: n.Quantifier) -> Typed:
         source = self.type(node.source)
