@@ -27,16 +27,20 @@ Design, for speed and for exact semantics (runtime.py and the brief's Semantics 
 
 from __future__ import annotations
 
+import bisect
 import re
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset
 from ruleward.dsl.source import Span
 from ruleward.engine import runtime as rt
-from ruleward.engine.ruleset import CANNOT_COMPILE, Plan, RulePlan, RulesetError, Shape, nowhere
+from ruleward.engine.families import MIN_FAMILY, Family, Unit, find_families, schedule
+from ruleward.engine.ruleset import CANNOT_COMPILE, Plan, RulePlan, RulesetError, Shape, nowhere, set_bits
+from ruleward.engine.tables import TableWriter
 
 RunResult = tuple[int, list[tuple[int, object]]]
 Site = tuple[Span | None, str]
@@ -51,6 +55,10 @@ class GeneratedCode:
     source: str
     sites: dict[int, Site]  # generated line (1-based) -> the expression it evaluates
     constants: dict[str, object]  # the frozensets, lists and defaults the code refers to
+    # in a family's template: generated line -> the place of its expression in a row's walk, and each
+    # row's nodes in walk order, so an error names the row's own expression
+    row_sites: dict[int, int] = field(default_factory=dict)
+    row_nodes: dict[int, tuple[n.Node, ...]] = field(default_factory=dict)
 
 
 class CompiledRuleset:
@@ -93,6 +101,7 @@ def compile_plan(plan: Plan) -> CompiledRuleset:
         ) from None
     namespace: dict[str, object] = {"__builtins__": {}, **_helpers(), **code.constants}
     namespace["_fail"] = _failer(code.sites)
+    namespace["_failrow"] = _row_failer(code, plan.texts)
     exec(compiled, namespace)  # the namespace holds only the helpers: the code cannot reach builtins
     function = namespace[FUNCTION_NAME]
     return CompiledRuleset(plan, code, function)  # type: ignore[arg-type]
@@ -124,6 +133,9 @@ def _helpers() -> dict[str, object]:
         "_not_object": rt.not_a_classifier,
         "_not_score": rt.not_a_score,
         "_TypeError": TypeError,
+        "_bits": set_bits,
+        "_bisect_right": bisect.bisect_right,
+        "_bisect_left": bisect.bisect_left,
     }
 
 
@@ -134,6 +146,25 @@ def _failer(sites: Mapping[int, Site]) -> Callable[[BaseException], rt.EvalFailu
         tb = error.__traceback__
         span, text = sites.get(tb.tb_lineno, (None, "expression")) if tb is not None else (None, "expression")
         return rt.failure(span, text, error)
+
+    return fail
+
+
+def _row_failer(
+    code: GeneratedCode, texts: Mapping[str, str]
+) -> Callable[[BaseException, int], rt.EvalFailure]:
+    """`_fail` for a family's rows: the line gives the place in the template, the row its own node."""
+
+    def fail(error: BaseException, index: int) -> rt.EvalFailure:
+        if isinstance(error, rt.EvalFailure):
+            return error.with_traceback(None)
+        tb = error.__traceback__
+        position = code.row_sites.get(tb.tb_lineno) if tb is not None else None
+        nodes = code.row_nodes.get(index, ())
+        if position is None or position >= len(nodes):
+            return rt.failure(None, "expression", error)
+        span = nodes[position].span
+        return rt.failure(span, rt.snippet(span, texts), error)
 
     return fail
 
@@ -253,9 +284,17 @@ class _Generator:
         self.lazy = _single_use_conditions(plan) - eager
         self.symbols = plan.symbols
         self.signals = plan.schema.signals
-        self.lines: list[tuple[int, str, Site | None]] = []
+        self.lines: list[tuple[int, str, Site | None, int | None]] = []
         self.indent = _BODY_INDENT
         self.site: Site | None = None
+        self.site_position: int | None = None  # in a family's template: the node's place in its walk
+        # a family's template being written: literal node id -> the code of its slot in the row
+        self.family: Family | None = None
+        self.slots: dict[int, str] = {}
+        self.list_slots: dict[int, tuple[str, str]] = {}
+        # rules whose value (and error) other code reads from `_RV` / `_RE` by index, not from a local
+        self.in_dicts: set[str] = set()
+        self.family_members: set[str] = set()
         self.temps = 0
         self.variables = 0
         self.constants: dict[str, object] = {}
@@ -268,11 +307,12 @@ class _Generator:
         conditions = [name for kind, name in plan.order if kind == "condition"]
         self.condition_locals = {name: f"_c{i}" for i, name in enumerate(conditions)}
         self.rule_locals = {rule.name: f"_r{rule.index}" for rule in plan.rules}
+        self.row_nodes: dict[int, tuple[n.Node, ...]] = {}
 
     # -- output --
 
     def emit(self, text: str) -> None:
-        self.lines.append((self.indent, text, self.site))
+        self.lines.append((self.indent, text, self.site, self.site_position))
 
     @contextmanager
     def block(self) -> Iterator[None]:
@@ -284,12 +324,14 @@ class _Generator:
 
     @contextmanager
     def at(self, node: n.Node) -> Iterator[None]:
-        saved = self.site
+        saved, saved_position = self.site, self.site_position
         self.site = (node.span, rt.snippet(node.span, self.plan.texts))
+        if self.family is not None:
+            self.site_position = self.family.positions.get(id(node))
         try:
             yield
         finally:
-            self.site = saved
+            self.site, self.site_position = saved, saved_position
 
     def tmp(self) -> str:
         self.temps += 1
@@ -321,7 +363,15 @@ class _Generator:
     # -- the whole function --
 
     def generate(self) -> GeneratedCode:
-        for guard, items in _schedule(self.plan):
+        units = None
+        if len(self.plan.rules) >= MIN_FAMILY:
+            # dependencies first, so that a long chain of references never recurses deeply
+            unknown = {name: self.unknown_name(name) for _, name in self.plan.order}
+            families = find_families(self.plan, unknown)
+            units = schedule(self.plan, families) if families else None
+        if units is not None:
+            self.units(units)
+        for guard, items in _schedule(self.plan) if units is None else ():
             if guard is None:
                 for kind, name in items:
                     if kind == "condition":
@@ -338,19 +388,52 @@ class _Generator:
             "    _errs = []",
             *(f"    {line}" for line in self.field_lines),
             *(["    _ms = _NY"] if self.memos else []),
+            *(["    _RV = {}", "    _RE = {}"] if self.in_dicts else []),
             *(f"    {local} = _NY" for name, local in self.condition_locals.items() if name in self.lazy),
         ]
         out = list(header)
         sites: dict[int, Site] = {}
+        row_sites: dict[int, int] = {}
         targets = _tuple(list(self.memos.values()))
-        for indent, text, site in self.lines:
+        for indent, text, site, position in self.lines:
             out.append("    " * indent + text.replace(_SCORES_MARK, targets))
             if site is not None:
                 sites[len(out)] = site
+            if position is not None:
+                row_sites[len(out)] = position
         out.append("    return _fired, _errs")
         if self.memos:
             out += ["", "", *_score_function(list(self.memos))]
-        return GeneratedCode("\n".join(out) + "\n", sites, dict(self.constants))
+        return GeneratedCode("\n".join(out) + "\n", sites, dict(self.constants), row_sites, self.row_nodes)
+
+    def units(self, units: list[Unit]) -> None:
+        """The ruleset with families: each family one table (engine/tables.py), the rest as usual."""
+        families = [unit for unit in units if isinstance(unit, Family)]
+        self.family_members = {rule.name for family in families for rule in family.rules}
+        for family in families:
+            self.row_nodes.update(family.nodes)
+            for rule in family.rules:
+                if rule.name in self.plan.referenced_rules:
+                    self.in_dicts.add(rule.name)
+            for position, param in enumerate(family.params):
+                if param.kind == "rule":
+                    for values in family.values.values():
+                        self.in_dicts.add(self.plan.rules[typing.cast(int, values[position])].name)
+        for unit in units:
+            if isinstance(unit, Family):
+                TableWriter(self, unit).write()
+                continue
+            kind, name = unit
+            if kind == "condition":
+                if name not in self.lazy:
+                    self.condition(self.plan.conditions[name])
+                continue
+            self.rule(self.plan.rules[self.plan.rule_index[name]])
+            if name in self.in_dicts:  # a family's rows read it by index
+                local = self.rule_locals[name]
+                index = self.plan.rule_index[name]
+                self.emit(f"_RV[{index}] = {local}")
+                self.emit(f"_RE[{index}] = {local}e")
 
     def guarded(self, guard: _Guard, rules: list[RulePlan]) -> None:
         """Rules whose `when` is false whenever `guard` holds: one test skips them all (`_schedule`)."""
@@ -398,12 +481,17 @@ class _Generator:
             self.emit(f"{local} = None")
             self.emit(f"{local}e = _fail(_e)")
 
-    def rule(self, plan_rule: RulePlan) -> None:
-        rule, index, bit = plan_rule.rule, plan_rule.index, 1 << plan_rule.index
-        referenced = rule.name in self.plan.referenced_rules
+    def rule(self, plan_rule: RulePlan, row: bool = False) -> None:
+        """A rule's code; as a family's `row`, the template for every row (`_i` its index, `_b` its bit)."""
+        rule = plan_rule.rule
+        index, bit = ("_i", "_b") if row else (str(plan_rule.index), str(1 << plan_rule.index))
+        referenced = not row and rule.name in self.plan.referenced_rules
+        # a family with rows other rules refer to: every row's value is kept by index
+        stored = row and self.family is not None and any(r.name in self.in_dicts for r in self.family.rules)
         local = self.rule_locals[rule.name]
         value = local if referenced else "_rv"
-        self.emit(f"# rule {rule.name!r}, line {rule.span.line}")
+        if not row:
+            self.emit(f"# rule {rule.name!r}, line {rule.span.line}")
         if referenced:
             self.emit(f"{local}e = None")
         self.emit("try:")
@@ -447,9 +535,17 @@ class _Generator:
                     with self.block():
                         self.emit(f"{value} = True")
                         self.emit(f"_fired |= {bit}")
+            if stored:
+                self.emit(f"_RV[_i] = {value}")
         self.emit("except _Exception as _e:")
         with self.block():
-            if referenced:
+            if row:
+                self.emit("_re = _failrow(_e, _i)")
+                self.emit("_errs.append((_i, _re))")
+                if stored:
+                    self.emit("_RV[_i] = None")
+                    self.emit("_RE[_i] = _re")
+            elif referenced:
                 self.emit(f"{local} = None")
                 self.emit(f"{local}e = _fail(_e)")
                 self.emit(f"_errs.append(({index}, {local}e))")
@@ -515,6 +611,9 @@ class _Generator:
     def literal_set(self, expr: n.Expr, scope: Mapping[str, object]) -> tuple[str, str] | None:
         """A list written in the ruleset: (a frozenset of its strings, for the fast path of a string
         looked up in it, and the list itself, for `_member`: a set would merge `1` and `true`)."""
+        slots = self.list_slots.get(id(expr))
+        if slots is not None:
+            return slots
         if isinstance(expr, n.ListLiteral):
             items = [i.value for i in expr.items]
         elif isinstance(expr, n.Name) and self.symbols.resolve(expr.name, scope) == "list":
@@ -554,7 +653,7 @@ class _Generator:
         if isinstance(expr, n.Name):
             kind = self.symbols.resolve(expr.name, scope)
             if kind in ("condition", "rule"):
-                return self.reference(expr.name)
+                return self.reference(expr.name, expr)
         if isinstance(expr, n.Literal) and isinstance(expr.value, bool):
             return repr(expr.value)
         with self.at(expr):  # a value used as a condition: true, false, absent (false) or an error
@@ -566,9 +665,15 @@ class _Generator:
             self.emit(f"if {value} is not True and {value} is not False: {value} = {fix}")
             return value
 
-    def reference(self, name: str) -> str:
+    def reference(self, name: str, node: n.Node | None = None) -> str:
         if name in self.lazy:
             return self.lazy_condition(name)
+        slot = self.slots.get(id(node)) if node is not None else None
+        if slot is not None or name in self.family_members:  # a rule whose value is kept by index
+            where = slot if slot is not None else str(self.plan.rule_index[name])
+            error = self.assign(f"_RE.get({where})")
+            self.emit(f"if {error} is not None: raise {error}")
+            return self.assign(f"_RV.get({where}, False)")
         local = self.condition_locals.get(name) or self.rule_locals[name]
         self.emit(f"if {local}e is not None: raise {local}e")
         return local
@@ -710,7 +815,7 @@ class _Generator:
         if not ordering:
             if one_literal:
                 other, fixed_value = (right_code, left_value) if static_left else (left_code, right_value)
-                test = self.equals_literal(other, fixed_value)
+                test = self.equals_literal(other, fixed_value, left_code if static_left else right_code)
             else:
                 test = f"_eq({left_code}, {right_code})"
             return self.guard(unknowns, f"(not {test})" if op == "!=" else test)
@@ -734,12 +839,13 @@ class _Generator:
                 test = f"({fast} if {fast_type} else False if {other} is None else {test})"
         return self.guard(unknowns, test)
 
-    def equals_literal(self, other: str, value: object) -> str:
+    def equals_literal(self, other: str, value: object, code: str) -> str:
+        """`other == value`, `code` being the literal's code (its row slot in a family's template)."""
         if isinstance(value, bool):
             return f"({other} is {value!r})"
         if isinstance(value, int | float) and value in (0, 1):
-            return f"_eq({other}, {value!r})"  # Python says True == 1; the language does not
-        return f"({other} == {self.literal(value)})"
+            return f"_eq({other}, {code})"  # Python says True == 1; the language does not
+        return f"({other} == {code})"
 
     def is_test(self, expr: n.IsTest, scope: Scope) -> str:
         operand = expr.operand
@@ -762,9 +868,10 @@ class _Generator:
 
     def value(self, expr: n.Expr, scope: Scope) -> tuple[str, Shape]:
         if isinstance(expr, n.Literal):
-            return self.literal(expr.value), Shape()
+            return self.slots.get(id(expr)) or self.literal(expr.value), Shape()
         if isinstance(expr, n.ListLiteral):
-            return self.constant("L", [i.value for i in expr.items]), Shape()
+            slots = self.list_slots.get(id(expr))
+            return slots[1] if slots else self.constant("L", [i.value for i in expr.items]), Shape()
         if isinstance(expr, n.Name):
             return self.name_value(expr, scope)
         if isinstance(expr, n.Attribute):
@@ -795,11 +902,12 @@ class _Generator:
         if kind == "variable":
             return scope[expr.name]
         if kind == "constant":
-            return self.literal(self.plan.constants[expr.name]), Shape()
+            return self.slots.get(id(expr)) or self.literal(self.plan.constants[expr.name]), Shape()
         if kind == "list":
-            return self.constant("L", list(self.plan.lists[expr.name])), Shape()
+            slots = self.list_slots.get(id(expr))
+            return slots[1] if slots else self.constant("L", list(self.plan.lists[expr.name])), Shape()
         if kind in ("condition", "rule"):
-            local = self.reference(expr.name)
+            local = self.reference(expr.name, expr)
             if self.unknown_name(expr.name):
                 return f"(_U if {local} is None else {local})", Shape()
             return local, Shape()
@@ -818,12 +926,32 @@ class _Generator:
                 self.field_lines.append(f"if {local} is None: {local} = {self.literal(facts.default)}")
         return local
 
+    def compute_scores(self) -> None:
+        """Every label's score at once, on the first `max_score` reached (the labels are known only once
+        the whole ruleset is generated: `generate` fills in the targets)."""
+        self.emit(f"if _ms is _NY: {_SCORES_MARK} = _ms = _scores({self.field('classifiers')})")
+
+    def memo(self, label: str) -> int:
+        """The place of `label` among the scores `_scores` computes (registered on first use)."""
+        if label not in self.memos:
+            memo = f"_m{len(self.memos)}"
+            self.memos[label] = memo
+            self.memo_locals.add(memo)
+        return list(self.memos).index(label)
+
     def call(self, expr: n.Call, scope: Scope) -> str:
         with self.at(expr):
             argument = expr.args[0]
             if expr.function == "count":
                 return self.assign(f"_count({self.value(argument, scope)[0]})")
             classifiers = self.field("classifiers")
+            slot = self.slots.get(id(argument))
+            if slot is not None:  # a family's label: the row holds its place among the scores
+                self.compute_scores()
+                score = self.assign(f"_ms[{slot}]")
+                self.emit(f"if {score}.__class__ is _TypeError: raise _TypeError(*{score}.args)")
+                self.memo_locals.add(score)
+                return score
             if isinstance(argument, n.Literal) and isinstance(argument.value, str):
                 memo = self.memos.get(argument.value)
                 if memo is None:

@@ -323,7 +323,7 @@ def combine(actions: Iterable[Action]) -> tuple[str, Action, tuple[Action, ...]]
             existing = merged.get(action._key)
             if existing is None:
                 merged[action._key] = (action, dict(action.params))
-            elif action is not existing[0] and action._dict != existing[0]._dict:  # the same again adds nothing
+            elif action is not existing[0] and action._dict != existing[0]._dict:  # the same adds nothing
                 _merge_into(existing[1], action.params, action._merge)
     ordered = sorted(merged.items(), key=lambda item: (item[1][0]._rank, item[0][1]))
     obligations = tuple(
