@@ -388,7 +388,7 @@ class _Generator:
             "    _errs = []",
             *(f"    {line}" for line in self.field_lines),
             *(["    _ms = _NY"] if self.memos else []),
-            *(["    _RV = {}", "    _RE = {}"] if self.in_dicts else []),
+            *(["    _RV = {}", "    _RE = {}", "    _unk = 0", "    _err = 0"] if self.in_dicts else []),
             *(f"    {local} = _NY" for name, local in self.condition_locals.items() if name in self.lazy),
         ]
         out = list(header)
@@ -434,6 +434,8 @@ class _Generator:
                 index = self.plan.rule_index[name]
                 self.emit(f"_RV[{index}] = {local}")
                 self.emit(f"_RE[{index}] = {local}e")
+                self.emit(f"if {local} is None: _unk |= {1 << index}")
+                self.emit(f"if {local}e is not None: _err |= {1 << index}")
 
     def guarded(self, guard: _Guard, rules: list[RulePlan]) -> None:
         """Rules whose `when` is false whenever `guard` holds: one test skips them all (`_schedule`)."""
@@ -537,6 +539,7 @@ class _Generator:
                         self.emit(f"_fired |= {bit}")
             if stored:
                 self.emit(f"_RV[_i] = {value}")
+                self.emit(f"if {value} is None: _unk |= _b")
         self.emit("except _Exception as _e:")
         with self.block():
             if row:
@@ -545,6 +548,8 @@ class _Generator:
                 if stored:
                     self.emit("_RV[_i] = None")
                     self.emit("_RE[_i] = _re")
+                    self.emit("_unk |= _b")
+                    self.emit("_err |= _b")
             elif referenced:
                 self.emit(f"{local} = None")
                 self.emit(f"{local}e = _fail(_e)")
@@ -673,7 +678,8 @@ class _Generator:
             where = slot if slot is not None else str(self.plan.rule_index[name])
             error = self.assign(f"_RE.get({where})")
             self.emit(f"if {error} is not None: raise {error}")
-            return self.assign(f"_RV.get({where}, False)")
+            # true if it fired (a family decided by its lookups alone keeps no values), else as kept
+            return self.assign(f"True if _fired >> {where} & 1 else _RV.get({where}, False)")
         local = self.condition_locals.get(name) or self.rule_locals[name]
         self.emit(f"if {local}e is not None: raise {local}e")
         return local

@@ -33,7 +33,7 @@ from ruleward.engine.ruleset import Plan, RulePlan
 MIN_FAMILY: Final = 6  # fewer rows than this: straight-line code is as fast and reads better
 
 ParamKind = Literal["value", "list", "label", "rule"]
-KeyKind = Literal["shared", "equal", "member", "contains", "order", "any"]
+KeyKind = Literal["shared", "equal", "member", "contains", "order", "any", "rule"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,10 @@ class Key:
     subject: n.Expr | None = None  # the value looked up, free of literals (relative to `variable` for `any`)
     variable: str | None = None  # `any`: the quantifier variable
     source: n.Expr | None = None  # `any`: the list it walks
-    inner: Key | None = None  # `any`: the key on each item
+    inner: Tree | None = None  # `any`: the lookups on each item, as the body combines them
+    negated: bool = False  # `rule`: `not r` rather than `r`
+    # `rule`: each rule a row refers to -> the rows referring to it
+    referring: dict[int, int] = field(default_factory=dict)
     op: str | None = None  # `order`: the comparison with the row's number on the right
     param: int = -1  # the row parameter holding the literal
     label: int = -1  # `order` on `max_score`: the row parameter holding the label
@@ -60,6 +63,17 @@ class Key:
     # and, for each bisection point, the rows that pass
     table: dict[str, int] = field(default_factory=dict)
     thresholds: dict[str | None, tuple[list[int | float], list[int], int]] = field(default_factory=dict)
+
+
+@dataclass
+class Combined:
+    """`and` / `or` of lookups on one item of an `any`: the rows it may satisfy are `&` / `|` of theirs."""
+
+    kind: Literal["and", "or"]
+    parts: list[Tree]
+
+
+Tree = Key | Combined
 
 
 @dataclass
@@ -296,33 +310,56 @@ def _key(plan: Plan, family: Family, conjunct: n.Expr) -> Key | None:
     found = _lookup_key(family, conjunct)
     if found is not None:
         return found
+    negated = isinstance(conjunct, n.Not)
+    reference = conjunct.operand if isinstance(conjunct, n.Not) else conjunct
+    position = family.param_of(reference)
+    if position is not None and family.params[position].kind == "rule":
+        return Key("rule", conjunct, True, param=position, negated=negated)
     if (
         isinstance(conjunct, n.Quantifier)
         and conjunct.kind == "any"
         and not _has_params(family, conjunct.source)
     ):
-        body = _conjuncts(conjunct.body)
-        inner = _lookup_key(family, body[0])
-        if inner is not None and inner.kind != "contains" and inner.label < 0:
-            subject = inner.subject
-            if subject is not None and _rooted_at(plan, subject, conjunct.variable):
-                return Key(
-                    "any",
-                    conjunct,
-                    len(body) == 1,
-                    subject=subject,
-                    variable=conjunct.variable,
-                    source=conjunct.source,
-                    inner=inner,
-                )
+        tree, complete = _item_tree(plan, family, conjunct.body)
+        if tree is not None:
+            return Key(
+                "any", conjunct, complete, variable=conjunct.variable, source=conjunct.source, inner=tree
+            )
     return None
 
 
-def _rooted_at(plan: Plan, expr: n.Expr, variable: str) -> bool:
-    """`variable.a.b`: a path from the quantifier's item, nothing else in it."""
-    while isinstance(expr, n.Attribute):
-        expr = expr.value
-    return isinstance(expr, n.Name) and expr.name == variable
+def _item_tree(plan: Plan, family: Family, expr: n.Expr) -> tuple[Tree | None, bool]:
+    """The lookups in the body of an `any` that can rule an item out, and whether they are the whole body.
+
+    In `a and b`, a part can rule the item out only if no part before it can raise; in `a or b`, only
+    all parts together can (each is evaluated)."""
+    if isinstance(expr, n.And | n.Or):
+        parts: list[Tree] = []
+        complete = True
+        for operand in expr.operands:
+            tree, whole = _item_tree(plan, family, operand)
+            if tree is None:
+                if isinstance(expr, n.Or):
+                    return None, False
+                complete = False
+                if _cannot_raise(plan, operand):
+                    continue
+                break
+            parts.append(tree)
+            complete = complete and whole
+        if not parts:
+            return None, False
+        return Combined("and" if isinstance(expr, n.And) else "or", parts), complete
+    key = _lookup_key(family, expr)
+    if key is None or key.kind == "contains" or key.label >= 0:
+        return None, False
+    return key, True
+
+
+def _leaves(tree: Tree) -> list[Key]:
+    if isinstance(tree, Key):
+        return [tree]
+    return [leaf for part in tree.parts for leaf in _leaves(part)]
 
 
 def _plan_keys(plan: Plan, family: Family) -> None:
@@ -330,7 +367,7 @@ def _plan_keys(plan: Plan, family: Family) -> None:
     if rule.when is None:
         return
     conjuncts = _conjuncts(rule.when)
-    complete = rule.unless is None and not any(r.name in plan.referenced_rules for r in family.rules)
+    complete = rule.unless is None
     for conjunct in conjuncts:
         key = _key(plan, family, conjunct)
         if key is None:
@@ -342,11 +379,18 @@ def _plan_keys(plan: Plan, family: Family) -> None:
         complete = complete and key.complete
     family.exact = complete and len(family.keys) == len(conjuncts)
     for key in family.keys:
-        _build_tables(family, key.inner if key.kind == "any" and key.inner is not None else key)
+        for leaf in _leaves(key.inner) if key.inner is not None else [key]:
+            _build_tables(family, leaf)
 
 
 def _build_tables(family: Family, key: Key) -> None:
     if key.kind == "shared":
+        return
+    if key.kind == "rule":
+        for rule in family.rules:
+            referred = family.values[rule.index][key.param]
+            assert isinstance(referred, int)
+            key.referring[referred] = key.referring.get(referred, 0) | 1 << rule.index
         return
     for rule in family.rules:
         bit = 1 << rule.index

@@ -243,7 +243,9 @@ def _shape(annotation: Any) -> Shape:
 # ---- the plan ---------------------------------------------------------------------------------------------
 
 
+# the bits of a byte at each byte position of a mask, as absolute positions: built on first use
 _BYTE_BITS: Final = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
+_POSITIONED: tuple[tuple[tuple[int, ...], ...], ...] = ()
 
 
 def set_bits(mask: int) -> list[int]:
@@ -255,13 +257,17 @@ def set_bits(mask: int) -> list[int]:
             found.append(low.bit_length() - 1)
             mask ^= low
         return found
-    # a wide mask: a byte at a time, as shifting a big number for every bit costs more
+    # a wide mask: a byte at a time, each byte's positions looked up, as shifting a big number costs more
+    global _POSITIONED
+    size = (mask.bit_length() + 7) // 8
+    positioned = _POSITIONED
+    if len(positioned) < size:  # rebuilt whole and swapped in at once: threads may race, harmlessly
+        positioned = tuple(tuple(tuple(8 * k + i for i in bits) for bits in _BYTE_BITS) for k in range(size))
+        _POSITIONED = positioned
     found = []
-    base = 0
-    for byte in mask.to_bytes((mask.bit_length() + 7) // 8, "little"):
+    for byte, positions in zip(mask.to_bytes(size, "little"), positioned, strict=False):
         if byte:
-            found.extend([base + i for i in _BYTE_BITS[byte]])
-        base += 8
+            found += positions[byte]
     return found
 
 
@@ -332,7 +338,8 @@ class Plan:
                 actions.extend(rule.actions)
         if fallback:
             actions.extend(self.fallback)
-        disposition, account, obligations = combine(actions)
+        # rules share their action objects (see `_action`): each distinct one combined once
+        disposition, account, obligations = combine({id(a): a for a in actions}.values())
         found = Outcome(disposition, account, obligations, tuple(matched), tuple(shadow))
         if len(self._outcomes) < 4096:  # a bound, not an LRU: distinct fired sets are few in practice
             self._outcomes[key] = found
@@ -418,6 +425,7 @@ class _Builder:
         self.signals = self.schema.signals
         self._found: dict[int, tuple[set[str], set[str]]] = {}  # by id: the expressions outlive the build
         # condition or rule -> the signals it reads, through everything it refers to
+        self._actions: dict[tuple[str, tuple[tuple[str, str, object], ...]], Action] = {}
         self._closure: dict[str, frozenset[str]] = {}
 
     def fail(self, code: DiagnosticCode, span: Span | None, message: str, hint: str | None = None) -> None:
@@ -705,7 +713,9 @@ class _Builder:
                 and not any(a.name == param.name for a in action.args)
             ):
                 self.fail(BAD_ACTION, action.span, f"`{action.name}` needs the argument `{param.name}`", None)
-        return Action(action.name, params)
+        # one object per distinct action: combining the actions of many fired rules skips repeats by identity
+        identity = (action.name, tuple((k, type(v).__name__, v) for k, v in sorted(params.items())))
+        return self._actions.setdefault(identity, Action(action.name, params))
 
 
 def _param_problem(kind: str, value: n.Scalar, minimum: int | None, maximum: int | None) -> str | None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ruleward.engine import runtime as rt
-from ruleward.engine.families import Family, Key, bisector
+from ruleward.engine.families import Combined, Family, Key, Tree, bisector
+from ruleward.engine.ruleset import Shape
 
 if TYPE_CHECKING:
     from ruleward.engine.compiler import _Generator
@@ -98,6 +99,8 @@ class TableWriter:
                 gen.emit(f"elif {value} is None: _sure = False")
             elif key.kind == "any":
                 self.any_key(key)
+            elif key.kind == "rule":
+                self.rule_key(key)
             elif key.label >= 0:
                 self.label_key(key)
             else:
@@ -160,11 +163,27 @@ class TableWriter:
             gen.emit("elif _kv is not None: _dirty = True")
         gen.emit("_cand &= _m")
 
-    def any_key(self, key: Key) -> None:
-        """`any x in list where <lookup on x> and ...`: the rows any item may satisfy."""
+    def rule_key(self, key: Key) -> None:
+        """`not r` / `r` with `r` another rule per row: the true ones fired, `_unk` has the unknown ones and
+        `_err` the failed ones (reading one raises its error: every row must then run)."""
         gen = self.gen
-        assert key.source is not None and key.subject is not None and key.variable is not None
-        assert key.inner is not None
+        every = 0
+        for referred in key.referring:
+            every |= 1 << referred
+        referred_mask = gen.constant("M", every)
+        referring = gen.constant("RR", {1 << r: rows for r, rows in key.referring.items()})
+        # `r`: rows whose `r` fired or is unknown; `not r`: all but the rows whose `r` fired
+        source = "_fired" if key.negated else "(_fired | _unk)"
+        gen.emit("_m = 0")
+        gen.emit(f"for _j in _bits({source} & {referred_mask}): _m |= {referring}[1 << _j]")
+        gen.emit("_cand &= ~_m" if key.negated else "_cand &= _m")
+        gen.emit(f"if _unk & {referred_mask}: _sure = False")
+        gen.emit(f"if _err & {referred_mask}: _dirty = True")  # reading a rule that failed raises its error
+
+    def any_key(self, key: Key) -> None:
+        """`any x in list where <lookups on x>`: the rows any item may satisfy."""
+        gen = self.gen
+        assert key.source is not None and key.variable is not None and key.inner is not None
         source_code, shape = gen.value(key.source, {})
         source = gen.bind(source_code)
         gen.emit(f"if {source} is _U: _sure = False")
@@ -178,14 +197,27 @@ class TableWriter:
                 with gen.block():
                     gen.emit("_dirty = True")
                     gen.emit("break")
-                value = gen.bind(gen.value(key.subject, {key.variable: ("_it", shape.element)})[0])
-                self.lookup(key.inner, value, "_m |= {}", None)
-                gen.emit(f"elif {value} is not None:")
-                with gen.block():
-                    gen.emit("_dirty = True")
-                    gen.emit("break")
+                scope = {key.variable: ("_it", shape.element)}
+                gen.emit(f"_m |= {self.item_rows(key.inner, scope)}")
             gen.emit("_cand &= _m")
         gen.emit("else: _dirty = True")
+
+    def item_rows(self, tree: Tree, scope: dict[str, tuple[str, Shape]]) -> str:
+        """An expression for the rows an item may satisfy; each lookup computed into a local first (an
+        unexpected value breaks out of the loop over items, dirty)."""
+        gen = self.gen
+        if isinstance(tree, Combined):
+            parts = [self.item_rows(part, scope) for part in tree.parts]
+            return "(" + (" & " if tree.kind == "and" else " | ").join(parts) + ")"
+        assert tree.subject is not None
+        value = gen.bind(gen.value(tree.subject, scope)[0])
+        rows = gen.tmp()
+        self.lookup(tree, value, f"{rows} = {{}}", f"{rows} = 0")
+        gen.emit("else:")
+        with gen.block():
+            gen.emit("_dirty = True")
+            gen.emit("break")
+        return rows
 
 
 __all__ = ["TableWriter"]
