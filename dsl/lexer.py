@@ -84,6 +84,8 @@ class Tables:
     contextual: ContextualLexer  # lark's own lexer, asked where the master regex's token does not fit
     # (state below, state on top, token) -> (state on top, next action) after one-child reductions
     passes: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
+    # (reduce action, state below, token) -> the same after the rule's goto and one-child reductions
+    afters: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -280,6 +282,7 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
     """
     actions = tables.actions
     passes = tables.passes
+    afters = tables.afters
     keywords = tables.keywords
     absorber = tables.absorber
     ignore = tables.ignore
@@ -342,12 +345,22 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                     # the rule's slots become one: the first of them is overwritten, the others dropped
                     first = first_stack[-size]
                     children = value_stack[-size:]
-                    if size > 1:
+                    if size == 2:  # the commonest: pops are cheaper than slices
+                        state_stack.pop()
+                        value_stack.pop()
+                        first_stack.pop()
+                        first_stack[-1] = first
+                    elif size > 2:
                         del state_stack[1 - size :], value_stack[1 - size :], first_stack[1 - size :]
                         first_stack[-1] = first
                     value_stack[-1] = reducer(children if gather is None else gather(children), first, last)
-                    top = state_stack[-1] = goto[state_stack[-2]]
-                    action = actions[top].get(kind)
+                    # the goto and the one-child reductions after it depend on the rule, the state below
+                    # and the token
+                    key = (action, state_stack[-2], kind)
+                    hop = afters.get(key)
+                    if hop is None:
+                        hop = afters[key] = _pass(tables, steps, (key[1], goto[key[1]], kind))
+                    state_stack[-1], action = hop
                 else:
                     value_stack.append(reducer([] if gather is None else gather([]), index, last))
                     first_stack.append(index)

@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl import types as t
+from ruleward.dsl.construct import constructor
 from ruleward.dsl.diagnostics import Diagnostic
 from ruleward.dsl.source import SourceFile, Span
 from ruleward.dsl.symbols import Symbols
@@ -36,6 +38,7 @@ DEFAULT_LIMITS = Limits()
 Owner = n.Condition | n.Rule | n.Invariant
 # the quantifier variables in scope at a node, innermost last
 Scope = tuple[str, ...]
+D = TypeVar("D", bound=n.Declaration)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,9 @@ class Site:
     @property
     def owner_kind(self) -> str:
         return {n.Condition: "condition", n.Rule: "rule", n.Invariant: "invariant"}[type(self.owner)]
+
+
+_new_site = constructor(Site)
 
 
 @dataclass
@@ -82,6 +88,22 @@ class Context:
         self.diagnostics.append(diagnostic)
 
     @cached_property
+    def declarations(self) -> tuple[n.Declaration, ...]:
+        """The declarations of every file, in order (what `ruleset.declarations()` builds each call)."""
+        return self.ruleset.declarations()
+
+    @cached_property
+    def _by_kind(self) -> dict[type, tuple[n.Declaration, ...]]:
+        grouped: dict[type, list[n.Declaration]] = {}
+        for declaration in self.declarations:
+            grouped.setdefault(type(declaration), []).append(declaration)
+        return {kind: tuple(found) for kind, found in grouped.items()}
+
+    def declared_as(self, kind: type[D]) -> tuple[D, ...]:
+        """The declarations of one kind, in order: `ctx.declared_as(n.Rule)` is `ruleset.rules`."""
+        return cast(tuple[D, ...], self._by_kind.get(kind, ()))
+
+    @cached_property
     def event(self) -> t.ObjectType:
         return t.from_model(self.schema)
 
@@ -97,25 +119,26 @@ class Context:
     @cached_property
     def sites(self) -> list[Site]:
         out: list[Site] = []
-        for declaration in self.ruleset.declarations():
-            if isinstance(declaration, n.Condition):
-                out.append(Site(declaration, "condition", declaration.expr))
-            elif isinstance(declaration, n.Rule):
+        site = _new_site  # a thousand rules make two thousand sites
+        for declaration in self.declarations:
+            if isinstance(declaration, n.Rule):
                 if declaration.when is not None:
-                    out.append(Site(declaration, "when", declaration.when))
+                    out.append(site(declaration, "when", declaration.when))
                 if declaration.unless is not None:
-                    out.append(Site(declaration, "unless", declaration.unless))
+                    out.append(site(declaration, "unless", declaration.unless))
+            elif isinstance(declaration, n.Condition):
+                out.append(site(declaration, "condition", declaration.expr))
             elif isinstance(declaration, n.Invariant):
                 if declaration.when is not None:
-                    out.append(Site(declaration, "when", declaration.when))
+                    out.append(site(declaration, "when", declaration.when))
                 if declaration.always is not None:
-                    out.append(Site(declaration, "always", declaration.always))
+                    out.append(site(declaration, "always", declaration.always))
         return out
 
     @cached_property
     def rule_actions(self) -> list[tuple[n.Rule | n.Header, tuple[n.Action, ...]]]:
         out: list[tuple[n.Rule | n.Header, tuple[n.Action, ...]]] = []
-        for declaration in self.ruleset.declarations():
+        for declaration in self.declarations:
             if isinstance(declaration, n.Header) and declaration.fallback is not None:
                 out.append((declaration, declaration.fallback))
             elif isinstance(declaration, n.Rule):
@@ -230,12 +253,20 @@ class SiteIndex:
             elif isinstance(node, n.Literal):
                 pass
             elif isinstance(node, n.Compare):
-                stack.append(node.right)
+                # a literal has nothing to find: most comparisons have one on the right
+                if not isinstance(node.right, n.Literal):
+                    stack.append(node.right)
                 stack.append(node.left)
             elif isinstance(node, n.Name):
                 index.names.append((node, scope))
             elif isinstance(node, n.Attribute):
-                stack.append(node.value)
+                value = node.value
+                while isinstance(value, n.Attribute):
+                    value = value.value
+                if isinstance(value, n.Name):  # a path: only its root is of interest
+                    index.names.append((value, scope))
+                else:
+                    stack.append(value)
             elif isinstance(node, n.And):
                 index.ands.append(node)
                 stack.extend(reversed(node.operands))

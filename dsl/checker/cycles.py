@@ -21,12 +21,21 @@ Graph = dict[str, dict[str, Span]]
 
 def run(ctx: Context) -> None:
     graph = dependency_graph(ctx)
+    suspects = _reaching_cycles(graph)
+    if not suspects:
+        return
     order = {name: i for i, name in enumerate(graph)}
-    for component in strongly_connected(graph):
+    # the others cannot be on a cycle, nor lead the search from one cycle to another
+    within = {
+        name: {k: v for k, v in edges.items() if k in suspects}
+        for name, edges in graph.items()
+        if name in suspects
+    }
+    for component in strongly_connected(within):
+        if len(component) == 1 and component[0] not in graph[component[0]]:
+            continue
         members = set(component)
         start = min(component, key=order.__getitem__)
-        if len(component) == 1 and start not in graph[start]:
-            continue
         path = _cycle_through(graph, members, start)
         declaration = ctx.symbols.conditions.get(start) or ctx.symbols.rules[start]
         kind = "condition" if isinstance(declaration, n.Condition) else "rule"
@@ -54,6 +63,23 @@ def dependency_graph(ctx: Context) -> Graph:
                 if ctx.symbols.resolve(node.name, scope) in ("condition", "rule"):
                     edges.setdefault(node.name, node.span)
     return graph
+
+
+def _reaching_cycles(graph: Graph) -> set[str]:
+    """The nodes from which some path leads into a cycle: what remains once nodes with no way on are
+    taken away, again and again (most rulesets have no cycle, and this is cheaper than the search)."""
+    ways_on = {name: len(edges) for name, edges in graph.items()}
+    callers: dict[str, list[str]] = {}
+    for name, edges in graph.items():
+        for target in edges:
+            callers.setdefault(target, []).append(name)
+    dead_ends = [name for name, count in ways_on.items() if count == 0]
+    while dead_ends:
+        for caller in callers.get(dead_ends.pop(), ()):
+            ways_on[caller] -= 1
+            if ways_on[caller] == 0:
+                dead_ends.append(caller)
+    return {name for name, count in ways_on.items() if count}
 
 
 def strongly_connected(graph: Graph) -> list[list[str]]:

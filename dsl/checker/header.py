@@ -20,7 +20,7 @@ DEFAULT_FALLBACK = 'hold, review(queue: "signals_retry", priority: P2)'
 
 
 def run(ctx: Context) -> None:
-    headers = [d for d in ctx.ruleset.declarations() if isinstance(d, n.Header)]
+    headers = [d for d in ctx.declarations if isinstance(d, n.Header)]
     if not headers:
         if ctx.complete and ctx.ruleset.modules:
             path = ctx.ruleset.modules[0].path

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ruleward.dsl import nodes as n
-from ruleward.dsl.checker.context import Context, Site, path_root, path_text, where
+from ruleward.dsl.checker.context import Context, Site, where
 from ruleward.dsl.diagnostics import DiagnosticCode
 from ruleward.dsl.source import Span
 
@@ -40,7 +40,7 @@ def run(ctx: Context) -> None:
 
 def _limits(ctx: Context) -> None:
     limits = ctx.limits
-    rules = ctx.ruleset.rules
+    rules = ctx.declared_as(n.Rule)
     if len(rules) > limits.max_rules:
         ctx.emit(
             TOO_MANY_RULES.at(
@@ -49,7 +49,7 @@ def _limits(ctx: Context) -> None:
                 "merge rules that share actions with `or`, or move lookups into lists",
             )
         )
-    for declaration in ctx.ruleset.lists:
+    for declaration in ctx.declared_as(n.NamedList):
         _list_size(ctx, declaration.items, declaration.name_span, f"list `{declaration.name}`")
     for site in ctx.sites:
         for node in ctx.index(site).lists:
@@ -76,7 +76,7 @@ def _list_size(ctx: Context, items: n.ListLiteral, span: Span, what: str) -> Non
 
 def _duplicates(ctx: Context) -> None:
     rules: dict[tuple[n.Expr, n.Expr | None], n.Rule] = {}
-    for rule in ctx.ruleset.rules:
+    for rule in ctx.declared_as(n.Rule):
         if rule.when is None:
             continue
         first = rules.setdefault((rule.when, rule.unless), rule)
@@ -92,7 +92,7 @@ def _duplicates(ctx: Context) -> None:
             f"`{first.name}` is at {where(first.name_span)}",
         )
     conditions: dict[n.Expr, n.Condition] = {}
-    for condition in ctx.ruleset.conditions:
+    for condition in ctx.declared_as(n.Condition):
         same = conditions.setdefault(condition.expr, condition)
         if same is condition:
             continue
@@ -181,11 +181,12 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _contradictions(ctx: Context, site: Site, node: n.And) -> None:
-    constraints = [(o, c) for o in node.operands if (c := _constraint(ctx, site, o)) is not None]
-    if not constraints:
-        return
     # one comparison alone holds for some value, unless it is `in` an empty list: a path compared only
     # once in this `and` needs no bounds worked out
+    compared = [o for o in node.operands if isinstance(o, n.Compare) and o.op != "contains"]
+    if not compared or (len(compared) == 1 and compared[0].op != "in"):
+        return
+    constraints = [(o, c) for o in compared if (c := _constraint(ctx, site, o)) is not None]
     counts: dict[str, int] = {}
     for _, (path, _, _) in constraints:
         counts[path] = counts.get(path, 0) + 1
@@ -242,13 +243,17 @@ def _constraint(ctx: Context, site: Site, expr: n.Expr) -> tuple[str, str, tuple
 
 def _path(ctx: Context, expr: n.Expr) -> str | None:
     """A key for what a comparison reads: `a.b.c`, or a call on literals such as `max_score("csam")`."""
-    if isinstance(expr, n.Call) and all(isinstance(a, n.Literal) for a in expr.args):
-        return ctx.text(expr.span, limit=200)
-    root, _ = path_root(expr)
-    if not isinstance(root, n.Name) or root.name in ctx.declared:
+    if isinstance(expr, n.Call):
+        return ctx.text(expr.span, limit=200) if all(isinstance(a, n.Literal) for a in expr.args) else None
+    steps: list[str] = []
+    while isinstance(expr, n.Attribute):
+        steps.append(expr.name)
+        expr = expr.value
+    if not isinstance(expr, n.Name) or expr.name in ctx.declared:
         return None
     # a variable is keyed by its text too: within one `and` a name means one thing
-    return path_text(expr)
+    steps.append(expr.name)
+    return ".".join(reversed(steps))
 
 
 def _values(ctx: Context, site: Site, expr: n.Expr) -> tuple[Scalar, ...] | None:

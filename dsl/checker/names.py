@@ -40,7 +40,7 @@ def _duplicates(ctx: Context) -> None:
     # rules, conditions, lists and constants share one namespace (a bare name means one of them);
     # tests and invariants share another
     seen: dict[tuple[bool, str], n.Constant | n.NamedList | n.Condition | n.Rule | n.Test | n.Invariant] = {}
-    for declaration in ctx.ruleset.declarations():
+    for declaration in ctx.declarations:
         if not isinstance(
             declaration, n.Constant | n.NamedList | n.Condition | n.Rule | n.Test | n.Invariant
         ):
@@ -62,7 +62,7 @@ def _duplicates(ctx: Context) -> None:
 
 
 def _shadowing(ctx: Context) -> None:
-    for declaration in ctx.ruleset.declarations():
+    for declaration in ctx.declarations:
         if not isinstance(declaration, n.Constant | n.NamedList | n.Condition | n.Rule):
             continue
         if declaration.name in ctx.event.fields:
@@ -156,7 +156,7 @@ def all_actions(ruleset: n.Ruleset) -> list[n.Action]:
 
 def _unused(ctx: Context) -> None:
     used = referenced_names(ctx)
-    for declaration in ctx.ruleset.declarations():
+    for declaration in ctx.declarations:
         if not isinstance(declaration, n.Constant | n.NamedList | n.Condition):
             continue
         if declaration.name in used:

@@ -21,7 +21,7 @@ KNOWN_TIERS = ("legal", "child_safety", "policy", "operations")
 
 
 def run(ctx: Context) -> None:
-    for rule in ctx.ruleset.rules:
+    for rule in ctx.declared_as(n.Rule):
         _rule(ctx, rule)
 
 

@@ -47,7 +47,7 @@ _STATE = {"fired": "to fire", "not fired": "not to fire", "error": "to error"}
 
 
 def run(ctx: Context) -> None:
-    bases = [d for d in ctx.ruleset.declarations() if isinstance(d, n.BaseEvent)]
+    bases = [d for d in ctx.declarations if isinstance(d, n.BaseEvent)]
     for extra in bases[1:]:
         ctx.emit(
             DUPLICATE_BASE_EVENT.at(
@@ -59,7 +59,7 @@ def run(ctx: Context) -> None:
         )
     base = bases[0] if bases else None
     base_ok = base is None or _check_object(ctx, base.value, ctx.event)
-    tests = ctx.ruleset.tests
+    tests = ctx.declared_as(n.Test)
     for test in tests:
         _expectations(ctx, test)
         given_ok = test.given is None or _check_object(ctx, test.given, ctx.event)
@@ -67,7 +67,7 @@ def run(ctx: Context) -> None:
             _validate_event(ctx, test, base)
     if base is not None and base_ok and not tests:
         _validate_event(ctx, None, base)
-    for invariant in ctx.ruleset.invariants:
+    for invariant in ctx.declared_as(n.Invariant):
         _invariant(ctx, invariant)
 
 

@@ -70,7 +70,7 @@ def run(ctx: Context) -> None:
     typer = _Typer(ctx)
     for site in ctx.sites:
         typer.root(site)
-    for declaration in ctx.ruleset.lists:
+    for declaration in ctx.declared_as(n.NamedList):
         _check_items(ctx, declaration.items, f"list `{declaration.name}`")
 
 
@@ -221,35 +221,34 @@ class _Typer:
             return self.name(expr)
         root, steps = path_root(expr)
         current = self.name(root) if isinstance(root, n.Name) else self.type(root)
-        present = current.always_present
+        ty, values, present, constant = current
         for step in steps:
-            base = current.type
-            if isinstance(base, t.ObjectType):  # the common case: a field of an object
-                found = base.fields.get(step.name)
+            if isinstance(ty, t.ObjectType):  # the common case: a field of an object
+                found = ty.fields.get(step.name)
                 if found is None:
-                    self.unknown_field(step, base)
+                    self.unknown_field(step, ty)
                     return ANY
                 present = present and not (found.optional or found.signal)
-                current = Typed(found.type)
+                ty, values, constant = found.type, None, False
                 continue
-            if isinstance(base, t.AnyType):
+            if isinstance(ty, t.AnyType):
                 return ANY
-            objects = [o for o in t.options(base) if isinstance(o, t.ObjectType)]
-            maps = [o for o in t.options(base) if isinstance(o, t.MapType)]
+            objects = [o for o in t.options(ty) if isinstance(o, t.ObjectType)]
+            maps = [o for o in t.options(ty) if isinstance(o, t.MapType)]
             if objects:
                 found = next((f for o in objects if (f := o.get(step.name)) is not None), None)
                 if found is None:
                     self.unknown_field(step, objects[0])
                     return ANY
                 present = present and not (found.optional or found.signal)
-                current = Typed(found.type)
+                ty, values, constant = found.type, None, False
             elif maps:
                 present = False
-                current = Typed(maps[0].value)
+                ty, values, constant = maps[0].value, None, False
             else:
-                self.not_an_object(step, base, current.constant)
+                self.not_an_object(step, ty, constant)
                 return ANY
-        return Typed(current.type, current.values, always_present=present, constant=current.constant)
+        return Typed(ty, values, present, constant)
 
     def unknown_field(self, step: n.Attribute, obj: t.ObjectType) -> None:
         prefix = self.ctx.text(step.value.span)
