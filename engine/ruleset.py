@@ -11,6 +11,7 @@ Anything the engine cannot evaluate becomes a `RulesetError`, never a traceback.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 import time
@@ -271,6 +272,15 @@ def set_bits(mask: int) -> list[int]:
     return found
 
 
+class _OutcomeTables:
+    """Per rule, what a decision takes from it when it fires, laid out for `Plan.outcome`."""
+
+    def __init__(self, rules: Sequence[RulePlan]) -> None:
+        self.enforce = sum(1 << rule.index for rule in rules if not rule.shadow)
+        self.matches = [rule.match for rule in rules]
+        self.actions = [tuple((id(action), action) for action in rule.actions) for rule in rules]
+
+
 @dataclass(frozen=True)
 class RulePlan:
     index: int
@@ -303,6 +313,7 @@ class Plan:
     fallback: tuple[Action, ...]
     texts: dict[str, str]
     _outcomes: dict[int, Outcome] = field(default_factory=dict)
+    _tables: _OutcomeTables | None = None
     _unknown_errors: dict[tuple[int, str, tuple[str, ...]], EvalError] = field(default_factory=dict)
     # whole error lists of events with only unknowns, by (raw errors, which signals are missing)
     _error_lists: dict[tuple[object, ...], tuple[EvalError, ...]] = field(default_factory=dict)
@@ -325,22 +336,24 @@ class Plan:
         found = self._outcomes.get(key)
         if found is not None:
             return found
-        actions: list[Action] = []
-        matched: list[Match] = []
-        shadow: list[str] = []
-        rules = self.rules
-        for index in set_bits(fired):
-            rule = rules[index]
-            if rule.shadow:
-                shadow.append(rule.name)
-            else:
-                matched.append(rule.match)
-                actions.extend(rule.actions)
+        tables = self._tables
+        if tables is None:
+            tables = self._tables = _OutcomeTables(self.rules)
+        enforced = set_bits(fired & tables.enforce)
+        shadow = (
+            tuple(self.rules[i].name for i in set_bits(fired & ~tables.enforce))
+            if fired & ~tables.enforce
+            else ()
+        )
+        # rules share their action objects (see `_action`): each distinct one combined once, the dict
+        # built in C from (id, action) pairs
+        distinct = dict(itertools.chain.from_iterable(map(tables.actions.__getitem__, enforced)))
         if fallback:
-            actions.extend(self.fallback)
-        # rules share their action objects (see `_action`): each distinct one combined once
-        disposition, account, obligations = combine({id(a): a for a in actions}.values())
-        found = Outcome(disposition, account, obligations, tuple(matched), tuple(shadow))
+            distinct.update((id(a), a) for a in self.fallback)
+        disposition, account, obligations = combine(distinct.values())
+        found = Outcome(
+            disposition, account, obligations, tuple(map(tables.matches.__getitem__, enforced)), shadow
+        )
         if len(self._outcomes) < 4096:  # a bound, not an LRU: distinct fired sets are few in practice
             self._outcomes[key] = found
         return found

@@ -171,11 +171,11 @@ class TableWriter:
         for referred in key.referring:
             every |= 1 << referred
         referred_mask = gen.constant("M", every)
-        referring = gen.constant("RR", {1 << r: rows for r, rows in key.referring.items()})
+        referring = gen.constant("RR", dict(key.referring))
         # `r`: rows whose `r` fired or is unknown; `not r`: all but the rows whose `r` fired
         source = "_fired" if key.negated else "(_fired | _unk)"
         gen.emit("_m = 0")
-        gen.emit(f"for _j in _bits({source} & {referred_mask}): _m |= {referring}[1 << _j]")
+        gen.emit(f"for _j in _bits({source} & {referred_mask}): _m |= {referring}[_j]")
         gen.emit("_cand &= ~_m" if key.negated else "_cand &= _m")
         gen.emit(f"if _unk & {referred_mask}: _sure = False")
         gen.emit(f"if _err & {referred_mask}: _dirty = True")  # reading a rule that failed raises its error
