@@ -25,12 +25,16 @@ from ruleward.dsl.source import SourceFile, Span
 DUPLICATE_CLAUSE = DiagnosticCode("E008", "duplicate-clause", "a clause given twice in one declaration")
 INVALID_ESCAPE = DiagnosticCode("E010", "invalid-string", "a string whose escapes are not valid")
 NUMBER_OUT_OF_RANGE = DiagnosticCode("E015", "number-out-of-range", "a number too large to compute with")
+PATH_TOO_LONG = DiagnosticCode("E016", "path-too-long", "a field path with more names than the limit")
 
 # beyond this a number is a typo, and Python's int/float limits (4300 digits, inf) would turn it into an error
 # later or into a value the generated code cannot write
 MAX_NUMBER = 10**18
 # a number of at most this many characters is within MAX_NUMBER whatever its digits
 _SHORT_NUMBER = len(str(MAX_NUMBER)) - 1
+# names in one field path (`actor.account_age_days` has two): no event nests anywhere near this deep, and
+# later stages compare and hash a path one name at a time
+MAX_PATH_NAMES = 64
 
 _new_span = constructor(Span)
 _new_literal = constructor(n.Literal)
@@ -416,12 +420,24 @@ class Builder:
     def path(self, children: list[Any], first: int, last: int) -> n.Expr:
         if len(children) == 1:
             return cast(n.Expr, children[0])
+        if len(children) > MAX_PATH_NAMES:
+            raise DiagnosticError([self._path_too_long(children, first)])
         expr: n.Expr = children[0]
         texts = self._texts
         for token in children[1:]:
             # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
             expr = _new_attribute(expr, texts[token], self._span(first, token))
         return expr
+
+    def _path_too_long(self, children: list[Any], first: int) -> Diagnostic:
+        shown = ".".join(self._texts[token] for token in children[1:4])
+        return PATH_TOO_LONG.at(
+            self._token_span(children[MAX_PATH_NAMES]),
+            f"the path `{self._texts[first]}.{shown}...` has {len(children):,} names, "
+            f"over the limit of {MAX_PATH_NAMES}",
+            "a path reads a field inside a field, e.g. `actor.account_age_days`; no event nests this deep: "
+            "look for a part repeated by mistake",
+        )
 
     def name(self, children: list[int], first: int, last: int) -> n.Name:
         return _new_name(self._texts[first], self._token_span(first))
@@ -430,4 +446,13 @@ class Builder:
         return _new_call(self._texts[first], tuple(children[1:]), self._span(first, last))
 
 
-__all__ = ["DUPLICATE_CLAUSE", "INVALID_ESCAPE", "MAX_NUMBER", "NUMBER_OUT_OF_RANGE", "Builder", "Clause"]
+__all__ = [
+    "DUPLICATE_CLAUSE",
+    "INVALID_ESCAPE",
+    "MAX_NUMBER",
+    "MAX_PATH_NAMES",
+    "NUMBER_OUT_OF_RANGE",
+    "PATH_TOO_LONG",
+    "Builder",
+    "Clause",
+]

@@ -27,7 +27,13 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from ruleward.dsl import lexer, strategies
 from ruleward.dsl import nodes as n
-from ruleward.dsl.builder import DUPLICATE_CLAUSE, INVALID_ESCAPE, Builder
+from ruleward.dsl.builder import (
+    DUPLICATE_CLAUSE,
+    INVALID_ESCAPE,
+    MAX_PATH_NAMES,
+    PATH_TOO_LONG,
+    Builder,
+)
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticError
 from ruleward.dsl.parser import (
     MAX_DEPTH,
@@ -404,6 +410,19 @@ class _ReferenceBuilder(Transformer_NonRecursive):  # type: ignore[type-arg]
 
     def path(self, meta: Any, children: list[Any]) -> n.Expr:
         head, *rest = children
+        if len(children) > MAX_PATH_NAMES:
+            shown = ".".join(str(token) for token in rest[:3])
+            raise DiagnosticError(
+                [
+                    PATH_TOO_LONG.at(
+                        self._tok(rest[MAX_PATH_NAMES - 1]),
+                        f"the path `{head.name}.{shown}...` has {len(children):,} names, "
+                        f"over the limit of {MAX_PATH_NAMES}",
+                        "a path reads a field inside a field, e.g. `actor.account_age_days`; no event nests "
+                        "this deep: look for a part repeated by mistake",
+                    )
+                ]
+            )
         expr: n.Expr = head
         for token in rest:
             # the span of `a.b.c` grows with each step so a diagnostic can point at the prefix that failed
@@ -578,6 +597,10 @@ CASES = {
     "a dot without a name": "condition c = a. == 1",
     "a lone minus": "condition c = - a",
     "a name that is not a token": "condition c = a$b",
+    "the longest path": "condition c = a" + ".b" * (MAX_PATH_NAMES - 1) + " == 1",
+    "a path one name too long": "condition c = a" + ".b" * MAX_PATH_NAMES + " == 1",
+    "a path of a thousand names": "rule r when x" + ".y" * 999 + " then block",
+    "a long path before a syntax error": "condition c = a" + ".b" * 700 + "\nrule r when (",
 }
 
 

@@ -4,7 +4,8 @@
 - comments dropped anywhere between tokens survive formatting, and formatting them is idempotent;
 - the parser, fed valid sources and damaged ones, raises nothing but `DiagnosticError`, each diagnostic
   with a real line; whatever it accepts, the formatter formats without refusing;
-- very deep, very long and very large inputs end in diagnostics or success, never in a RecursionError.
+- very deep, very long and very large inputs end in diagnostics or success, never in a RecursionError;
+  a field path has at most `MAX_PATH_NAMES` names (`E016`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from hypothesis import strategies as st
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl import strategies
+from ruleward.dsl.builder import MAX_PATH_NAMES
+from ruleward.dsl.checker import check
 from ruleward.dsl.diagnostics import DiagnosticError
 from ruleward.dsl.formatter import format_module, format_source
 from ruleward.dsl.formatter.soundness import MAX_PRINT_DEPTH, first_difference
-from ruleward.dsl.loader import load
+from ruleward.dsl.loader import load, load_text
 from ruleward.dsl.parser import decode, parse, parse_text
+from ruleward.engine.events import ModerationEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -221,9 +225,39 @@ def test_a_3000_operand_chain_formats_one_operand_a_line() -> None:
     ]
 
 
-def test_a_5000_step_path_formats_in_a_loop() -> None:
-    path = ".".join(f"p{i}" for i in range(5000))
+def test_a_5000_step_path_built_by_hand_prints_in_a_loop() -> None:
+    names = [f"p{i}" for i in range(5000)]
+    expr: n.Expr = n.Name(names[0])
+    for name in names[1:]:
+        expr = n.Attribute(expr, name)
+    module = n.Module("m", (n.Condition("c", expr),))
+    assert format_module(module) == f"condition c = {'.'.join(names)}\n"
+
+
+def test_the_longest_path_parses_and_formats() -> None:
+    path = ".".join(f"p{i}" for i in range(MAX_PATH_NAMES))
     assert format_source(f"condition c = {path}") == f"condition c = {path}\n"
+
+
+@pytest.mark.parametrize("names", [MAX_PATH_NAMES + 1, 600, 5000])
+def test_a_path_past_the_limit_is_a_diagnostic(names: int) -> None:
+    path = ".".join(f"p{i}" for i in range(names))
+    assert _outcome(f"condition c = {path}") == "E016"
+    with pytest.raises(DiagnosticError) as error:
+        parse_text(f"rule r\n  when {path} == 1\n  then hold")
+    (diagnostic,) = error.value.diagnostics
+    assert diagnostic.span is not None
+    # the caret is under the first name past the limit
+    assert (diagnostic.span.line, diagnostic.span.column) == (2, 8 + len(".".join(path.split(".")[:64])) + 1)
+    assert f"has {names:,} names, over the limit of {MAX_PATH_NAMES}" in diagnostic.message
+
+
+def test_a_long_path_reaches_the_checker_only_as_a_diagnostic() -> None:
+    # before the limit, a path of about 500 names made the checker's lints fail (E100)
+    path = "actor" + ".referrer" * 600
+    loaded = load_text(f'ruleset r version "1" owner "o"\nrule r when {path} == 1 then hold')
+    checked = check(loaded, ModerationEvent)
+    assert [d.code for d in checked.diagnostics] == ["E016"]
 
 
 def test_a_ten_megabyte_file_is_refused_before_parsing(tmp_path: Path) -> None:
