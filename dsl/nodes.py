@@ -339,12 +339,17 @@ class Ruleset(Node):
         return next((d for d in self.declarations() if isinstance(d, BaseEvent)), None)
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct child nodes of `node`, in source order (used by generic walks)."""
+    names = _CHILD_FIELDS.get(node.__class__)
+    if names is None:  # the fields that may hold nodes, worked out once per class
+        names = tuple(name for name in node.__dataclass_fields__ if name not in ("span", "name_span"))
+        _CHILD_FIELDS[node.__class__] = names
     out: list[Node] = []
-    for name in node.__dataclass_fields__:
-        if name in ("span", "name_span"):
-            continue
+    for name in names:
         value = getattr(node, name)
         if isinstance(value, Node):
             out.append(value)
