@@ -15,32 +15,33 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Final, NoReturn, ParamSpec
 
 import orjson
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from ruleward.dsl.diagnostics import Diagnostic, DiagnosticError, has_errors, render_all, summary, to_json
+from ruleward.engine.event_input import EventInput, field_path, read_events, validation_problem
 from ruleward.testing.command import command as test_command
 
 if TYPE_CHECKING:
+    from ruleward.engine.batch import BatchOptions, BlockResult, Decider
     from ruleward.engine.engine import Engine
-    from ruleward.engine.explain import Explanation
     from ruleward.engine.records import JsonlDecisionSink
 
 P = ParamSpec("P")
 
 PROGRESS_MIN_BYTES: Final = 4 * 1024 * 1024
+PARALLEL_MIN_BYTES: Final = 4 * 1024 * 1024  # below this, starting workers costs more than they save
 
 app = typer.Typer(
     name="ruleward",
@@ -314,117 +315,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-# ---- eval: reading events ---------------------------------------------------------------------------------
+# ---- eval: reading events is `event_input`'s; these names stay importable from here ----------------------
 
-
-@dataclass(frozen=True, slots=True)
-class EventInput:
-    """One event read from an input, or the reason it could not be read; `where` is file:line or file[i]."""
-
-    where: str
-    event: object = None
-    problem: str | None = None
-    size: int = 0
-
-
-def read_events(argument: str) -> Iterator[EventInput]:
-    """The events of one EVENT argument: a `.json` file, a `.jsonl` file, or `-` for stdin."""
-    if argument == "-":
-        stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-        lines: Iterable[bytes] = stdin if stdin is not None else (s.encode() for s in sys.stdin)
-        yield from _sniffed(lines, "<stdin>")
-        return
-    path = Path(argument)
-    try:
-        stream = path.open("rb")
-    except OSError as error:
-        yield EventInput(argument, problem=f"cannot read `{argument}`: {error.strerror}")
-        return
-    with stream:
-        suffix = path.suffix.lower()
-        if suffix == ".json":
-            yield from _document(stream.read(), argument)
-        elif suffix in {".jsonl", ".ndjson"}:
-            yield from _lines(stream, argument)
-        else:
-            yield from _sniffed(stream, argument)
-
-
-def _expand(value: object, where: str, size: int) -> Iterator[EventInput]:
-    if not isinstance(value, list):
-        yield EventInput(where, value, size=size)
-        return
-    for index, item in enumerate(value):
-        yield EventInput(f"{where}[{index}]", item, size=size // len(value))
-
-
-def _document(data: bytes, where: str) -> Iterator[EventInput]:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        yield EventInput(
-            f"{where}:{error.lineno}:{error.colno}", problem=f"invalid JSON: {error.msg}", size=len(data)
-        )
-        return
-    yield from _expand(value, where, len(data))
-
-
-def _lines(lines: Iterable[bytes], where: str) -> Iterator[EventInput]:
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError as error:
-            problem = f"invalid JSON at column {error.colno}: {error.msg}"
-            yield EventInput(f"{where}:{number}", problem=problem, size=len(raw))
-            continue
-        yield from _expand(value, f"{where}:{number}", len(raw))
-
-
-def _parses(line: bytes) -> bool:
-    try:
-        orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return False
-    return True
-
-
-def _sniffed(lines: Iterable[bytes], where: str) -> Iterator[EventInput]:
-    """JSON Lines, or one JSON document spread over lines: decided by whether the first line parses."""
-    stream = iter(lines)
-    head: list[bytes] = []
-    for raw in stream:
-        head.append(raw)
-        if raw.strip():
-            break
-    if not head or not head[-1].strip():
-        return
-    if _parses(head[-1]):
-        yield from _lines(chain(head, stream), where)
-        return
-    data = b"".join(chain(head, stream))
-    others = [line for line in data.splitlines()[len(head) :] if line.strip()]
-    if others and _parses(others[0]):
-        yield from _lines(data.splitlines(keepends=True), where)  # JSON Lines whose first line is broken
-    else:
-        yield from _document(data, where)
-
-
-def field_path(location: Iterable[int | str]) -> str:
-    """A pydantic error location as a path: `hash_matches[0].distance`."""
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(the event)"
-
-
-def validation_problem(error: ValidationError, limit: int = 5) -> str:
-    problems = [f"`{field_path(e['loc'])}`: {e['msg']}" for e in error.errors()]
-    shown = problems[:limit]
-    if len(problems) > limit:
-        shown.append(f"and {len(problems) - limit} more")
-    return "invalid event: " + "; ".join(shown)
+__reexported__ = (EventInput, field_path, read_events, validation_problem)
 
 
 # ---- eval: writing decisions ------------------------------------------------------------------------------
@@ -500,9 +393,12 @@ class _Tally:
         self.broken = 0
         self.dispositions: dict[str, int] = {}
 
-    def count(self, disposition: str) -> None:
-        self.decided += 1
-        self.dispositions[disposition] = self.dispositions.get(disposition, 0) + 1
+    def add(self, result: BlockResult) -> None:
+        for disposition, count in result.dispositions.items():
+            self.decided += count
+            self.dispositions[disposition] = self.dispositions.get(disposition, 0) + count
+        self.malformed += result.malformed
+        self.broken += result.broken
 
     def line(self) -> str:
         parts = ", ".join(f"{count} {name}" for name, count in sorted(self.dispositions.items()))
@@ -530,15 +426,11 @@ def _load_engine(ruleset: str, schema: type[BaseModel] | None) -> Engine:
         raise CommandFailed(f"the ruleset `{ruleset}` has errors; no event was evaluated") from None
 
 
-def _input_size(arguments: Iterable[str]) -> int:
-    total = 0
-    for argument in arguments:
-        if argument != "-":
-            try:
-                total += Path(argument).stat().st_size
-            except OSError:
-                pass
-    return total
+def _spawned_decider(ruleset: str, schema: str | None, options: BatchOptions) -> Decider:
+    """A worker's decider where workers are spawned, not forked: the ruleset loaded again, once."""
+    from ruleward.engine.batch import Decider
+
+    return Decider(_load_engine(ruleset, import_schema(schema) if schema else None), options)
 
 
 def show_progress(total_bytes: int, *, stderr_is_terminal: bool, stdout_is_terminal: bool) -> bool:
@@ -578,29 +470,51 @@ def eval_(
         str | None,
         typer.Option(metavar="MODULE:CLASS", help="The event model (default: ModerationEvent)."),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            metavar="N",
+            help="Worker processes; 0 (the default): every core for 4 MiB of input or more, else one.",
+        ),
+    ] = 0,
 ) -> None:
     """Decide events with a ruleset. Exit 1 if any event was malformed (the others are still decided)."""
+    from ruleward.engine.batch import BatchOptions, Decider, WorkerFailed, decide_blocks, default_jobs
+    from ruleward.engine.event_input import input_size, read_blocks
+
     model = import_schema(schema) if schema else None
     engine = _load_engine(ruleset, model)
     err = _stderr()
     tally = _Tally()
+    as_json = output_format is OutputFormat.JSON
+    options = BatchOptions(json=as_json, explain=explain, validate=validate, records=records is not None)
+    total = input_size(events)
+    workers = jobs or default_jobs(total, PARALLEL_MIN_BYTES)
     with ExitStack() as stack:
         sink = _open_sink(stack, records)
         advance: Callable[[int], None] = lambda _: None  # noqa: E731 - replaced when a bar is shown
-        total = _input_size(events)
         if show_progress(
             total, stderr_is_terminal=_is_terminal(sys.stderr), stdout_is_terminal=_is_terminal(sys.stdout)
         ):
             progress = stack.enter_context(_progress_bar(err))
             task = progress.add_task("deciding", total=total)
             advance = functools.partial(_advance, progress, task)
-        run = _Run(
-            engine, engine.ruleset.schema if validate else None, output_format, explain, sink, tally, err
-        )
-        for argument in events:
-            for item in read_events(argument):
-                _decide(run, item)
-                advance(item.size)
+        blocks = (block for argument in events for block in read_blocks(argument))
+        load = functools.partial(_spawned_decider, ruleset, schema, options)
+        write = _output_writer()
+        try:
+            for result in decide_blocks(Decider(engine, options), blocks, workers, load):
+                _write_result(result, write, err, sink)
+                tally.add(result)
+                advance(result.size)
+        except WorkerFailed as failure:
+            raise CommandFailed(
+                f"a worker process failed: {failure}\n"
+                "  = help: the decisions written so far are complete; `--jobs 1` decides in this process"
+            ) from None
     if output_format is OutputFormat.TEXT:
         _stdout().print(tally.line(), markup=False)
     elif tally.malformed:
@@ -609,6 +523,37 @@ def eval_(
         raise typer.Exit(2)
     if tally.malformed:
         raise typer.Exit(1)
+
+
+def _output_writer() -> Callable[[bytes], object]:
+    """Write encoded JSON lines to stdout: to its binary buffer, in large blocks, when it has one."""
+    stdout = sys.stdout
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is None:
+        return lambda data: stdout.write(data.decode())
+    stdout.flush()  # whatever went through the text layer comes first
+    return buffer.write  # type: ignore[no-any-return]
+
+
+def _write_result(
+    result: BlockResult, write: Callable[[bytes], object], err: Console, sink: JsonlDecisionSink | None
+) -> None:
+    if result.output:
+        write(result.output)
+    if result.summaries:
+        out = _stdout()
+        for record, explanation in result.summaries:
+            out.print(decision_text(record))
+            if explanation is not None:
+                out.print(explanation, markup=False)
+            out.print()
+    for message in result.messages:
+        if message.internal:
+            _error(err, message.text)
+        else:
+            err.print(message.text, markup=False)
+    if sink is not None:
+        sink.write_lines(result.records)
 
 
 def _advance(progress: Progress, task: object, size: int) -> None:
@@ -637,85 +582,6 @@ def _open_sink(stack: ExitStack, records: Path | None) -> JsonlDecisionSink | No
         return stack.enter_context(JsonlDecisionSink(records))
     except OSError as error:
         raise CommandFailed(f"cannot open `{records}` for records: {error.strerror}") from None
-
-
-def _event_label(event: object) -> str:
-    event_id = event.get("event_id") if isinstance(event, dict) else None
-    return f" (event `{event_id}`)" if isinstance(event_id, str) else ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """What deciding one event needs: the engine, how to validate, where decisions go."""
-
-    engine: Engine
-    schema: type[BaseModel] | None  # None: events go to the engine unvalidated (--no-validate)
-    output_format: OutputFormat
-    explain: bool
-    sink: JsonlDecisionSink | None
-    tally: _Tally
-    err: Console
-
-
-def _decide(run: _Run, item: EventInput) -> None:
-    event = item.event
-    problem = item.problem
-    if problem is None and not isinstance(event, dict):
-        problem = f"an event is a JSON object, not {_json_kind(event)}"
-    if problem is not None or not isinstance(event, dict):
-        run.tally.malformed += 1
-        run.err.print(f"{item.where}: {problem}", markup=False)
-        return
-    if run.schema is not None:
-        # validated here rather than by the engine, which would decide a malformed event (failing closed)
-        # where the command line must report it; the engine gets, and the record keeps, the validated form
-        try:
-            event = run.schema.model_validate(event).model_dump(mode="json")
-        except ValidationError as error:
-            run.tally.malformed += 1
-            run.err.print(f"{item.where}{_event_label(event)}: {validation_problem(error)}", markup=False)
-            return
-    explanation: Explanation | None = None
-    try:
-        if run.explain:
-            explanation = run.engine.explain(event)
-            decision = explanation.decision
-        else:
-            decision = run.engine.evaluate(event)
-    except Exception as error:  # a bug, not bad input: say so, decide the other events, exit 2 at the end
-        run.tally.broken += 1
-        _error(run.err, f"{item.where}{_event_label(event)}: internal error: {type(error).__name__}: {error}")
-        return
-    record = decision.to_dict()
-    run.tally.count(decision.disposition)
-    if run.output_format is OutputFormat.JSON:
-        if explanation is not None:
-            why = {key: value for key, value in explanation.to_dict().items() if key != "decision"}
-            record = {**record, "explanation": why}
-        _write_line(orjson.dumps(record).decode())
-    else:
-        out = _stdout()
-        out.print(decision_text(record))
-        if explanation is not None:
-            out.print(explanation.render(), markup=False)
-        out.print()
-    if run.sink is not None:
-        run.sink.write(decision, event)
-
-
-def _json_kind(value: object) -> str:
-    match value:
-        case list():
-            return "an array"
-        case str():
-            return "a string"
-        case bool():
-            return "a boolean"
-        case int() | float():
-            return "a number"
-        case None:
-            return "null"
-    return type(value).__name__
 
 
 # ---- schema -----------------------------------------------------------------------------------------------

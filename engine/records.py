@@ -46,6 +46,16 @@ def event_json(event: object) -> object:
     return event
 
 
+def record_line(decision: Mapping[str, object], event: object) -> bytes:
+    """The JSON line of one record: a decision's JSON form and the event it decided."""
+    try:
+        return orjson.dumps({"decision": decision, "event": event_json(event)}) + b"\n"
+    except (TypeError, ValueError) as error:
+        # an event too deep or too odd for JSON: keep the decision, the audit trail must not lose it
+        unrecorded = {"unrecorded": f"{type(error).__name__}: {error}"}
+        return orjson.dumps({"decision": decision, "event": unrecorded}) + b"\n"
+
+
 class JsonlDecisionSink:
     """Appends decision records to a JSON Lines file or stream; safe to share between threads.
 
@@ -64,20 +74,19 @@ class JsonlDecisionSink:
             self._owned = False
 
     def write(self, decision: RecordableDecision, event: object) -> None:
-        record = decision.to_dict()
-        try:
-            line = orjson.dumps({"decision": record, "event": event_json(event)}) + b"\n"
-        except (TypeError, ValueError) as error:
-            # an event too deep or too odd for JSON: keep the decision, the audit trail must not lose it
-            unrecorded = {"unrecorded": f"{type(error).__name__}: {error}"}
-            line = orjson.dumps({"decision": record, "event": unrecorded}) + b"\n"
+        self.write_lines(record_line(decision.to_dict(), event))
+
+    def write_lines(self, lines: bytes) -> None:
+        """Append records already encoded by `record_line` (several at once: one `write`, not mixed)."""
+        if not lines:
+            return
         with self._lock:
             if self._closed:
                 raise ValueError("the decision sink is closed")
             if isinstance(self._stream, io.TextIOBase):
-                self._stream.write(line.decode())
+                self._stream.write(lines.decode())
             else:
-                cast("IO[bytes]", self._stream).write(line)
+                cast("IO[bytes]", self._stream).write(lines)
 
     def flush(self) -> None:
         with self._lock:
@@ -194,5 +203,6 @@ __all__ = [
     "RecordFormatError",
     "comparable",
     "read_records",
+    "record_line",
     "replay",
 ]
