@@ -86,6 +86,15 @@ def test_free_form_context_and_nullable_signals() -> None:
     assert codes("test t given { context: { bad: [1] } } expect fired r\n") == ["E135"]
 
 
+def test_negative_numbers_are_checked_against_the_schema_like_any_other() -> None:
+    assert codes("test t given { context: { balance: -1, rate: -0.25 } } expect fired r\n") == []
+    found = diagnose("test t given { actor: { account_age_days: -1 } } expect fired r\n")
+    assert [d.code for d in found] == ["E135"]
+    assert "out of range: `-1`" in found[0].message and found[0].hint == "it is at least 0"
+    base = BASE.replace("account_age_days: 12", "account_age_days: -12")
+    assert codes("test t expect fired r\n", base) == ["E135"]
+
+
 def test_the_merged_event_is_validated_by_the_schema() -> None:
     given = 'test t given { hash_matches: [{ algorithm: "md5", bank: "iwf", distance: 3 }] } expect fired r\n'
     found = diagnose(given)
@@ -148,7 +157,7 @@ def test_merge_replaces_lists_and_merges_objects() -> None:
 
 
 def test_to_python() -> None:
-    module = parse_text('base event { a: [1, "x", true, null], "b c": { d: 2.5 } }')
+    module = parse_text('base event { a: [1, "x", true, null, -3], "b c": { d: 2.5, e: -0.5 } }')
     declaration = module.declarations[0]
     assert isinstance(declaration, n.BaseEvent)
-    assert to_python(declaration.value) == {"a": [1, "x", True, None], "b c": {"d": 2.5}}
+    assert to_python(declaration.value) == {"a": [1, "x", True, None, -3], "b c": {"d": 2.5, "e": -0.5}}

@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from ruleward.dsl import nodes as n
+from ruleward.dsl import strategies
 from ruleward.dsl.diagnostics import DiagnosticError
 from ruleward.dsl.formatter import (
     WIDTH,
@@ -21,6 +23,7 @@ from ruleward.dsl.formatter import (
 )
 from ruleward.dsl.formatter import comments as comment_weaving
 from ruleward.dsl.formatter.declarations import DeclarationPrinter
+from ruleward.dsl.formatter.soundness import first_difference
 from ruleward.dsl.loader import load, load_text
 from ruleward.dsl.parser import parse_text
 
@@ -138,6 +141,21 @@ def test_numbers_print_as_plain_decimals_that_read_back_the_same(value: int | fl
 def test_negative_numbers_print_where_the_grammar_allows_them() -> None:
     text = "const a = -3\nconst b = -0.000001\n\ncondition c = x > -1 and f(-2.5) == y\n"
     assert format_source(text) == text
+
+
+def test_negative_numbers_print_in_json() -> None:
+    text = "base event {a: -1, b: -0.5, c: [-2, {d: -3.25}], e: 0}\n"
+    assert format_source(text) == text
+    module = n.Module("<string>", (n.BaseEvent(n.JsonObject((n.JsonPair("k", n.Literal(-7)),))),))
+    assert format_module(module) == "base event {k: -7}\n"
+    assert parse_text(format_module(module)) == module
+
+
+@given(strategies.numbers(negative=True))
+def test_every_number_reads_back_from_json(value: int | float) -> None:
+    module = n.Module("<string>", (n.BaseEvent(n.JsonObject((n.JsonPair("k", n.Literal(value)),))),))
+    reparsed = parse_text(format_module(module))
+    assert first_difference(module, reparsed) is None
 
 
 _AWKWARD = ['"', "\\", "/", "\n", "\t", "\r", "\x00", "\x1f", "\x7f", "\x85", "\xa0", "\u2028", "\ufeff"]
@@ -266,7 +284,6 @@ def test_syntax_errors_propagate_as_diagnostics() -> None:
         n.Module("m", (n.Constant("c", n.Literal(math.nan)),)),
         n.Module("m", (n.Rule("r", actions=(n.Action("tag", (n.Argument("n", n.Literal(-2)),)),)),)),
         n.Module("m", (n.Header("h", fallback=()),)),
-        n.Module("m", (n.BaseEvent(n.JsonObject((n.JsonPair("k", n.Literal(-1)),))),)),
     ],
 )
 def test_trees_no_text_parses_to_are_refused(module: n.Module) -> None:

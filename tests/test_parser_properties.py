@@ -171,6 +171,26 @@ def test_a_number_out_of_range_is_a_diagnostic(number: str) -> None:
     assert [d.code for d in error.value.diagnostics] == ["E015"]
 
 
+def test_json_values_may_be_negative_numbers() -> None:
+    module = parse_text("base event {a: -1, b: - 2.5, c: [-0, {d: -7}]}\ntest t given {e: -3} expect fired r")
+    base, test = module.declarations
+    assert isinstance(base, n.BaseEvent) and isinstance(test, n.Test)
+    a, b, c = (pair.value for pair in base.value.pairs)
+    assert isinstance(a, n.Literal) and a == n.Literal(-1) and type(a.value) is int
+    assert b == n.Literal(-2.5) and b.span.end - b.span.start == len("- 2.5")
+    assert c == n.JsonArray((n.Literal(0), n.JsonObject((n.JsonPair("d", n.Literal(-7)),))))
+    assert test.given == n.JsonObject((n.JsonPair("e", n.Literal(-3)),))
+
+
+@pytest.mark.parametrize(
+    "text", ["base event {a: --1}", "base event {a: -x}", "base event {a: -}", "base event {-a: 1}"]
+)
+def test_a_minus_in_json_takes_a_number_only(text: str) -> None:
+    with pytest.raises(DiagnosticError) as error:
+        parse_text(text)
+    _diagnostics_are_located(error.value)
+
+
 def test_a_lone_surrogate_escape_is_a_diagnostic() -> None:
     with pytest.raises(DiagnosticError) as error:
         parse_text('rule r owner "a\\ud800" when x then block')

@@ -145,6 +145,45 @@ test matching_down_fails_closed
     assert code == 0, out
 
 
+NEGATIVE = """
+rule overdrawn
+  tier policy
+  owner "ops"
+  cite "tests"
+  description "a balance below zero"
+  when context.balance < 0
+  then restrict
+
+test a_negative_integer_is_below_zero
+  given {context: {balance: -1}}
+  expect disposition restrict
+  expect fired overdrawn
+
+test a_negative_fraction_is_below_zero
+  given {context: {balance: -0.5, limit: -100}}
+  expect fired overdrawn
+
+test zero_is_not
+  given {context: {balance: -0}}
+  expect not fired overdrawn
+"""
+
+
+def test_negative_numbers_in_a_test_event_keep_their_sign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run([write(tmp_path, NEGATIVE)], capsys)
+    assert code == 0, out
+    assert "tests: 3 passed, 0 failed" in out
+
+
+def test_a_test_that_expects_the_wrong_sign_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = NEGATIVE + "\ntest positive\n  given {context: {balance: 1}}\n  expect fired overdrawn\n"
+    code, out = run([write(tmp_path, wrong)], capsys)
+    assert code == 1
+    assert "expected `overdrawn` to fire; it did not" in out
+
+
 def test_a_rule_that_fires_when_it_should_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tests = (
         '\ntest no\n  given {hash_matches: [{algorithm: "md5", bank: "bank_a"}]}\n  expect not fired banked\n'

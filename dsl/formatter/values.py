@@ -33,7 +33,7 @@ class JsonPrinter:
         elif isinstance(value, n.Null):
             text = "null"
         else:
-            text = tokens.scalar(value.value, negative=False)
+            text = tokens.scalar(value.value, negative=True)
         self._flat[id(value)] = text
         return text
 
