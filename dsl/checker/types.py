@@ -17,7 +17,6 @@ from ruleward.dsl.checker.context import (
     Site,
     listing,
     name_span,
-    path_root,
     segment_span,
     suggestion,
 )
@@ -103,7 +102,8 @@ class _Typer:
         self.event = ctx.event
         # the same for every site: worked out at most once
         self.list_types: dict[str, Typed] = {}
-        self.fields: dict[str, Typed] = {}
+        self.fields: dict[str, Typed] = {}  # never `decision`, which `declared` holds too
+        self.declared = ctx.declared | {DECISION_ROOT}
         self.literals: dict[tuple[type, n.Scalar], Typed] = {}
         self.results: dict[str, Typed] = {}
         self.scores: list[t.Field | None] = []
@@ -176,16 +176,18 @@ class _Typer:
 
     def name(self, node: n.Name) -> Typed:
         name = node.name
+        typed = self.fields.get(name)
+        # an event field seen before, not hidden by a variable, a declaration or `decision`
+        if typed is not None and name not in self.variables and name not in self.declared:
+            return typed
         kind = self.ctx.symbols.resolve(name, self.variables, in_always=self.current.in_always)
         symbols = self.ctx.symbols
         if kind == "field":
-            typed = self.fields.get(name)
-            if typed is not None:
-                return typed
             found = self.event.get(name)
             if found is not None:
                 typed = Typed(found.type, always_present=not (found.optional or found.signal))
-                self.fields[name] = typed
+                if name != DECISION_ROOT:
+                    self.fields[name] = typed
                 return typed
             if name == DECISION_ROOT:
                 owner = self.current.owner_kind
@@ -219,10 +221,14 @@ class _Typer:
     def path(self, expr: n.Name | n.Attribute) -> Typed:
         if isinstance(expr, n.Name):
             return self.name(expr)
-        root, steps = path_root(expr)
+        steps: list[n.Attribute] = []
+        root: n.Expr = expr
+        while isinstance(root, n.Attribute):
+            steps.append(root)
+            root = root.value
         current = self.name(root) if isinstance(root, n.Name) else self.type(root)
         ty, values, present, constant = current
-        for step in steps:
+        for step in reversed(steps):
             if isinstance(ty, t.ObjectType):  # the common case: a field of an object
                 found = ty.fields.get(step.name)
                 if found is None:
