@@ -57,7 +57,6 @@ def measure(sample: Path, rounds: int, ruleset: str) -> Breakdown:
     events = sum(1 for block in blocks for line in block.data.split(b"\n") if line.strip())
     decider = Decider(engine, BatchOptions(json=True, explain=False, validate=True, records=False))
     gc.collect()
-    gc.freeze()  # as the command does once the engine is loaded
     with open(os.devnull, "wb") as sink:
         passes = _passes(blocks, engine, decider, sink)
         samples: list[list[float]] = [[] for _ in passes]

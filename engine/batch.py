@@ -13,7 +13,6 @@ worker are in flight, so memory stays bounded however large the input.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import signal
@@ -227,7 +226,6 @@ def decide_blocks(
     A forked worker inherits `decider`; a spawned one calls `load` once to build its own, so `load` must be
     picklable (a module-level function, or a `functools.partial` of one).
     """
-    _settle()
     if jobs <= 1:
         for block in blocks:
             yield decider.block(block)
@@ -274,20 +272,12 @@ def _start_worker(load: Callable[[], Decider] | None) -> None:
             _worker = load()
         except Exception as error:  # said when the first block comes, rather than as a traceback here
             _worker_failure = f"cannot load the ruleset: {error or type(error).__name__}"
-    _settle()
 
 
 def _decide_in_worker(block: Block) -> BlockResult:
     if _worker is None:
         raise WorkerFailed(_worker_failure)
     return _worker.block(block)
-
-
-def _settle() -> None:
-    # The loaded engine is a large, long-lived object graph: moved out of the collector's sight, the
-    # collections that deciding many events triggers no longer walk it again and again.
-    gc.collect()
-    gc.freeze()
 
 
 def default_jobs(input_bytes: int, threshold: int) -> int:
