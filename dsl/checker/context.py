@@ -230,12 +230,14 @@ class SiteIndex:
     and quantifiers with the quantifier variables in scope there (innermost last). A quantifier's source
     is read in the enclosing scope; its body sees the variable too."""
 
-    __slots__ = ("ands", "calls", "lists", "names", "quantifiers")
+    __slots__ = ("ands", "bodies", "calls", "lists", "names", "quantifiers")
 
     def __init__(self) -> None:
         self.names: list[tuple[n.Name, Scope]] = []
         self.calls: list[n.Call] = []
         self.quantifiers: list[tuple[n.Quantifier, Scope]] = []
+        # per quantifier: its body's names are `names[start:end]`
+        self.bodies: list[list[int]] = []
         self.ands: list[n.And] = []
         self.lists: list[n.ListLiteral] = []
 
@@ -243,13 +245,14 @@ class SiteIndex:
     def of(cls, expr: n.Expr, outer: Scope = ()) -> SiteIndex:
         index = cls()
         scope = outer
-        # without recursion: children are pushed last-first; a scope on the stack (a tuple) is the one
-        # that holds from there on; the commonest kinds are tested first
-        stack: list[n.Expr | Scope] = [expr]
+        # without recursion: children are pushed last-first; a marker on the stack (a tuple) starts or
+        # ends a quantifier's body, with the scope that holds from there on; the commonest kinds first
+        stack: list[n.Expr | tuple[Scope, int, int]] = [expr]
         while stack:
             node = stack.pop()
             if isinstance(node, tuple):
-                scope = node
+                scope, position, edge = node
+                index.bodies[position][edge] = len(index.names)
             elif isinstance(node, n.Literal):
                 pass
             elif isinstance(node, n.Compare):
@@ -278,9 +281,16 @@ class SiteIndex:
             elif isinstance(node, n.Not | n.IsTest):
                 stack.append(node.operand)
             elif isinstance(node, n.Quantifier):
+                position = len(index.quantifiers)
                 index.quantifiers.append((node, scope))
+                index.bodies.append([0, 0])
                 # the source, then the body in the inner scope, then the outer scope again
-                stack += (scope, node.body, (*scope, node.variable), node.source)
+                stack += (
+                    (scope, position, 1),
+                    node.body,
+                    ((*scope, node.variable), position, 0),
+                    node.source,
+                )
             elif isinstance(node, n.ListLiteral):
                 index.lists.append(node)
                 stack.extend(reversed(node.items))

@@ -39,14 +39,16 @@ def kind_of(declaration: n.Declaration) -> str:
 def _duplicates(ctx: Context) -> None:
     # rules, conditions, lists and constants share one namespace (a bare name means one of them);
     # tests and invariants share another
-    seen: dict[tuple[bool, str], n.Constant | n.NamedList | n.Condition | n.Rule | n.Test | n.Invariant] = {}
+    Named = n.Constant | n.NamedList | n.Condition | n.Rule | n.Test | n.Invariant
+    names: dict[str, Named] = {}
+    tests: dict[str, Named] = {}
     for declaration in ctx.declarations:
-        if not isinstance(
-            declaration, n.Constant | n.NamedList | n.Condition | n.Rule | n.Test | n.Invariant
-        ):
+        if isinstance(declaration, n.Test | n.Invariant):
+            first = tests.setdefault(declaration.name, declaration)
+        elif isinstance(declaration, n.Constant | n.NamedList | n.Condition | n.Rule):
+            first = names.setdefault(declaration.name, declaration)
+        else:
             continue
-        key = (isinstance(declaration, n.Test | n.Invariant), declaration.name)
-        first = seen.setdefault(key, declaration)
         if first is declaration:
             continue
         kind, first_kind = kind_of(declaration), kind_of(first)
@@ -136,15 +138,21 @@ def referenced_names(ctx: Context) -> set[str]:
         for call in index.calls:
             if call.function in declared:
                 used.add(call.function)  # `cond()` is reported as a call; it still means `cond`
-    for action in all_actions(ctx.ruleset):
-        used.update(arg.value.name for arg in action.args if isinstance(arg.value, n.Symbol))
+    for action in _actions(ctx.declarations):
+        for arg in action.args:
+            if isinstance(arg.value, n.Symbol):
+                used.add(arg.value.name)
     return used
 
 
 def all_actions(ruleset: n.Ruleset) -> list[n.Action]:
     """The actions of rules and the fallback, and those that tests expect."""
+    return _actions(ruleset.declarations())
+
+
+def _actions(declarations: tuple[n.Declaration, ...]) -> list[n.Action]:
     out: list[n.Action] = []
-    for declaration in ruleset.declarations():
+    for declaration in declarations:
         if isinstance(declaration, n.Rule):
             out.extend(declaration.actions)
         elif isinstance(declaration, n.Header):

@@ -8,7 +8,7 @@ name silently means an event field or nothing: both are reported here.
 from __future__ import annotations
 
 from ruleward.dsl import nodes as n
-from ruleward.dsl.checker.context import Context, Site, SiteIndex, where
+from ruleward.dsl.checker.context import Context, Scope, Site, where
 from ruleward.dsl.diagnostics import DiagnosticCode
 from ruleward.dsl.source import Span
 
@@ -35,9 +35,10 @@ def run(ctx: Context) -> None:
 def _owner(ctx: Context, sites: list[Site]) -> None:
     quantifiers: dict[str, n.Quantifier] = {}
     for site in sites:
-        for quantifier, scope in ctx.index(site).quantifiers:
+        index = ctx.index(site)
+        for (quantifier, scope), (start, end) in zip(index.quantifiers, index.bodies, strict=True):
             quantifiers.setdefault(quantifier.variable, quantifier)
-            _binding(ctx, site, quantifier, scope)
+            _binding(ctx, site, quantifier, scope, index.names[start:end])
     if not quantifiers:
         return
     for site in sites:
@@ -59,7 +60,9 @@ def _owner(ctx: Context, sites: list[Site]) -> None:
             )
 
 
-def _binding(ctx: Context, site: Site, node: n.Quantifier, scope: tuple[str, ...]) -> None:
+def _binding(
+    ctx: Context, site: Site, node: n.Quantifier, scope: Scope, body: list[tuple[n.Name, Scope]]
+) -> None:
     name = node.variable
     declared = ctx.symbols.resolve(name, in_always=site.in_always)
     if name in scope:
@@ -88,7 +91,8 @@ def _binding(ctx: Context, site: Site, node: n.Quantifier, scope: tuple[str, ...
             )
         )
     # a use inside a nested quantifier that binds the same name is that quantifier's, not this one's
-    if not any(x.name == name and name not in inner for x, inner in SiteIndex.of(node.body).names):
+    nested = len(scope) + 1  # where the variables bound inside the body start
+    if not any(x.name == name and name not in inner[nested:] for x, inner in body):
         ctx.emit(
             UNUSED_VARIABLE.at(
                 _variable_span(ctx, node),
