@@ -342,17 +342,16 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                         hop = passes[key] = _pass(tables, steps, key)
                     state_stack[-1], action = hop
                 elif size:
-                    # the rule's slots become one: the first of them is overwritten, the others dropped
+                    # the rule's slots become one: the first of them is overwritten (its first token is
+                    # the rule's), the others dropped
                     first = first_stack[-size]
                     children = value_stack[-size:]
                     if size == 2:  # the commonest: pops are cheaper than slices
                         state_stack.pop()
                         value_stack.pop()
                         first_stack.pop()
-                        first_stack[-1] = first
                     elif size > 2:
                         del state_stack[1 - size :], value_stack[1 - size :], first_stack[1 - size :]
-                        first_stack[-1] = first
                     value_stack[-1] = reducer(children if gather is None else gather(children), first, last)
                     # the goto and the one-child reductions after it depend on the rule, the state below
                     # and the token
