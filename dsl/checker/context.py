@@ -1,8 +1,9 @@
 """What every checker pass shares: the ruleset, its symbols, the event type, limits, and helpers.
 
 The helpers are here so each pass reads as the rule it enforces: where the expressions of a ruleset are
-(`Site`), which quantifier variables are in scope at each node (`scoped`), how to point at part of a node
-(`segment_span`, `word_span`), and how to suggest a name (`did_you_mean`).
+(`Site`), the nodes passes look for with the quantifier variables in scope at each (`SiteIndex`, one
+walk per expression, shared), how to point at part of a node (`segment_span`, `word_span`), and how to
+suggest a name (`did_you_mean`).
 """
 
 from __future__ import annotations
@@ -295,21 +296,3 @@ class SiteIndex:
                 index.lists.append(node)
                 stack.extend(reversed(node.items))
         return index
-
-
-def path_root(expr: n.Expr) -> tuple[n.Expr, list[n.Attribute]]:
-    """`a.b.c` as its root (`a`) and the attribute steps from the root out, without recursion."""
-    steps: list[n.Attribute] = []
-    while isinstance(expr, n.Attribute):
-        steps.append(expr)
-        expr = expr.value
-    steps.reverse()
-    return expr, steps
-
-
-def path_text(expr: n.Expr) -> str | None:
-    """`a.b.c` for a path, None for anything else."""
-    root, steps = path_root(expr)
-    if not isinstance(root, n.Name):
-        return None
-    return ".".join([root.name, *(s.name for s in steps)])
