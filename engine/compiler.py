@@ -951,7 +951,11 @@ class _Generator:
             if expr.function == "count":
                 return self.assign(f"_count({self.value(argument, scope)[0]})")
             classifiers = self.field("classifiers")
-            slot = self.slots.get(id(argument))
+            family = self.family
+            position = family.param_of(argument) if family is not None else None
+            # a label parameter only: a row's number (`max_score(1)`) is a value, not a place among the scores
+            is_label = family is not None and position is not None and family.params[position].kind == "label"
+            slot = self.slots.get(id(argument)) if is_label else None
             if slot is not None:  # a family's label: the row holds its place among the scores
                 self.compute_scores()
                 score = self.assign(f"_ms[{slot}]")

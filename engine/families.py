@@ -131,6 +131,16 @@ class _Walk:
         self.params.append(Param("list", node))
         self.values.append(items)
 
+    def label(self, expr: n.Expr | None, variables: tuple[str, ...]) -> str | None:
+        """The label a `max_score` argument names: a string literal, or a constant holding one."""
+        if isinstance(expr, n.Literal):
+            value = expr.value
+        elif isinstance(expr, n.Name) and self.plan.symbols.resolve(expr.name, variables) == "constant":
+            value = self.plan.constants[expr.name]
+        else:
+            return None
+        return value if isinstance(value, str) else None
+
     def walk(self, expr: n.Expr, variables: tuple[str, ...]) -> None:
         self.nodes.append(expr)
         symbols = self.plan.symbols
@@ -141,7 +151,8 @@ class _Walk:
         elif isinstance(expr, n.Name):
             kind = symbols.resolve(expr.name, variables)
             if kind == "variable":
-                self.tokens.append(f"var:{variables.index(expr.name)}")
+                # the innermost binding of the name: `any m in a where any m in b where m.x` reads b's item
+                self.tokens.append(f"var:{len(variables) - 1 - variables[::-1].index(expr.name)}")
             elif kind == "constant":
                 self.literal(expr, self.plan.constants[expr.name])
             elif kind == "list":
@@ -158,11 +169,12 @@ class _Walk:
         elif isinstance(expr, n.Call):
             self.tokens.append(f"call:{expr.function}:{len(expr.args)}")
             label = expr.args[0] if expr.args else None
-            if expr.function == "max_score" and isinstance(label, n.Literal) and isinstance(label.value, str):
+            name = self.label(label, variables) if expr.function == "max_score" else None
+            if label is not None and name is not None:
                 self.nodes.append(label)
                 self.tokens.append("label")
                 self.params.append(Param("label", label))
-                self.values.append(label.value)
+                self.values.append(name)
             else:
                 for arg in expr.args:
                     self.walk(arg, variables)
@@ -243,7 +255,7 @@ def _has_params(family: Family, expr: n.Node) -> bool:
 def _cannot_raise(plan: Plan, expr: n.Expr) -> bool:
     """Tests whose evaluation never raises, whatever the event holds."""
     if isinstance(expr, n.Literal):
-        return True
+        return expr.value is None or isinstance(expr.value, bool)  # `"a"` or `3` as a condition raises
     if (
         isinstance(expr, n.IsTest)
         and expr.test in ("missing", "present")
@@ -347,6 +359,8 @@ def _item_tree(plan: Plan, family: Family, expr: n.Expr) -> tuple[Tree | None, b
                 break
             parts.append(tree)
             complete = complete and whole
+            if isinstance(expr, n.And) and not whole:
+                break  # where its lookups pass, this part may still raise: a later part rules nothing out
         if not parts:
             return None, False
         return Combined("and" if isinstance(expr, n.And) else "or", parts), complete
@@ -377,6 +391,8 @@ def _plan_keys(plan: Plan, family: Family) -> None:
             break  # a later key could hide this conjunct's error
         family.keys.append(key)
         complete = complete and key.complete
+        if not key.complete:
+            break  # where its lookups pass, this conjunct may still raise: a later key rules nothing out
     family.exact = complete and len(family.keys) == len(conjuncts)
     for key in family.keys:
         for leaf in _leaves(key.inner) if key.inner is not None else [key]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_compiler_properties import _decide, _run_interpreter, build, events, stable
@@ -178,3 +179,81 @@ def test_families_split_by_literals_that_compile_differently() -> None:
     assert sorted(len(f.rules) for f in families) == [6]
     (family,) = families
     assert [key.kind for key in family.keys] == ["order"] and family.exact
+
+
+def _family(whens: list[str], *extra: str) -> list[str]:
+    header = 'ruleset gen version "1" owner "t" fallback hold, review(queue: "signals_retry", priority: P2)'
+    rows = [
+        f'rule f{i:02d}\n  tier t\n  cite "c"\n  when {when}\n  then block' for i, when in enumerate(whens)
+    ]
+    return [header, *extra, *rows]
+
+
+SURFACES = ["upload", "livestream", "public_post", "upload", "direct_message", "upload"]
+BANKS = [f'["iwf", "b{i}"]' for i in range(MIN_FAMILY)]
+
+
+@pytest.mark.parametrize(
+    ("whens", "event"),
+    [
+        # a string or a number used as a condition raises: a later key must not drop the row
+        ([f'"x{i}" and surface == "{s}"' for i, s in enumerate(SURFACES)], {"surface": "zzz"}),
+        ([f'{i + 2} and surface == "{s}"' for i, s in enumerate(SURFACES)], {"surface": "zzz"}),
+        # an `any` whose lookups pass may still raise on the rest of its body: the next key hides nothing
+        (
+            [
+                f'(any m in hash_matches where m.bank in {b} and m.entry_deleted) and surface == "{s}"'
+                for b, s in zip(BANKS, SURFACES, strict=True)
+            ],
+            {"hash_matches": [{"bank": "iwf", "entry_deleted": "yes"}], "surface": "zzz"},
+        ),
+        # the same inside the body: a part of `and` after one that may raise rules no item out
+        (
+            [
+                "any m in hash_matches where ((m.bank in "
+                f'{b} and m.entry_deleted) or m.algorithm == "pdq") and m.quality >= {50 + i}'
+                for i, b in enumerate(BANKS)
+            ],
+            {"hash_matches": [{"bank": "iwf", "entry_deleted": "yes", "algorithm": "x", "quality": 0}]},
+        ),
+    ],
+)
+def test_a_row_is_dropped_only_when_nothing_before_its_false_part_can_raise(
+    whens: list[str], event: dict[str, Any]
+) -> None:
+    source = check_agreement(_family(whens), [event])
+    assert "one template" in source
+
+
+def test_max_score_of_a_named_label_or_of_a_number_in_a_family() -> None:
+    labels = ["csam", "sexual", "minor_presence", "csam", "sexual", "csam"]
+    constants = [f'const k{i} = "{label}"' for i, label in enumerate(labels)]
+    named = _family([f"max_score(k{i}) >= 0.{i + 1}" for i in range(MIN_FAMILY)], *constants)
+    # ill-typed, but the row's number must not be read as a place among the scores (another label's score)
+    others = [
+        f'rule s{i}\n  tier t\n  cite "c"\n  when max_score("{label}") >= 2\n  then warn'
+        for i, label in enumerate(["csam", "sexual", "minor_presence", "nudity"])
+    ]
+    numbered = _family([f"max_score(1) >= 0.{i + 1}" for i in range(MIN_FAMILY)], *others)
+    sample: list[Any] = [
+        {"classifiers": [{"label": "csam", "score": 0.9}, {"label": "sexual", "score": 0.9}]},
+        {"classifiers": [{"label": "csam", "score": "high"}]},
+        {},
+    ]
+    for decls in (named, numbered):
+        assert "one template" in check_agreement(decls, sample)
+
+
+def test_a_shadowed_quantifier_variable_is_the_inner_one_in_a_shape() -> None:
+    inner = [
+        f'any m in hash_matches where any m in reports where m.bank == "b{i}"' for i in range(MIN_FAMILY)
+    ]
+    outer = [
+        f'any m in hash_matches where any n in reports where m.bank == "b{i}"' for i in range(MIN_FAMILY)
+    ]
+    decls = _family(inner + outer)
+    plan = build({"gen.rw": "\n\n".join(decls) + "\n"})
+    families = find_families(plan, {rule.name: False for rule in plan.rules})
+    assert sorted(len(f.rules) for f in families) == [MIN_FAMILY, MIN_FAMILY]  # not one family of both
+    event = {"hash_matches": [{"bank": f"b{i}"} for i in range(2 * MIN_FAMILY)], "reports": [{"source": "u"}]}
+    check_agreement(decls, [event])
