@@ -396,7 +396,10 @@ class _Generator:
         row_sites: dict[int, int] = {}
         targets = _tuple(list(self.memos.values()))
         for indent, text, site, position in self.lines:
-            out.append("    " * indent + text.replace(_SCORES_MARK, targets))
+            # only on the lines that compute the scores: a string in the ruleset may hold the mark too
+            if text.startswith(_SCORES_LINE):
+                text = text.replace(_SCORES_MARK, targets)
+            out.append("    " * indent + text)
             if site is not None:
                 sites[len(out)] = site
             if position is not None:
@@ -982,6 +985,7 @@ _SIMPLE = re.compile(
 
 
 _SCORES_MARK = "<scores>"
+_SCORES_LINE = f"if _ms is _NY: {_SCORES_MARK} = "
 
 
 def _score_function(labels: list[str]) -> list[str]:

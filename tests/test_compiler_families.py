@@ -257,3 +257,14 @@ def test_a_shadowed_quantifier_variable_is_the_inner_one_in_a_shape() -> None:
     assert sorted(len(f.rules) for f in families) == [MIN_FAMILY, MIN_FAMILY]  # not one family of both
     event = {"hash_matches": [{"bank": f"b{i}"} for i in range(2 * MIN_FAMILY)], "reports": [{"source": "u"}]}
     check_agreement(decls, [event])
+
+
+def test_a_string_holding_the_scores_mark_is_compared_as_written() -> None:
+    # the generated code marks where the scores are unpacked; a string in the ruleset may spell that mark
+    rows = [f'max_score("csam") >= 0.{i + 1}' for i in range(MIN_FAMILY)]
+    decls = _family([*rows, 'surface == "<scores>"', 'surface in ["<scores>", "x"]'])
+    sample: list[Any] = [{"surface": "<scores>"}, {"surface": "<scores>", "classifiers": []}]
+    assert "one template" in check_agreement(decls, sample)
+    plan = build({"gen.rw": "\n\n".join(decls) + "\n"})
+    fired, _ = compile_plan(plan).run({"surface": "<scores>", "classifiers": []})
+    assert fired == 0b11 << MIN_FAMILY  # both rules on the string fired
