@@ -437,9 +437,12 @@ class _Builder:
         self.schema = SchemaView(checked.schema)
         self.signals = self.schema.signals
         self._found: dict[int, tuple[set[str], set[str]]] = {}  # by id: the expressions outlive the build
+        self._calls: dict[int, list[n.Call]] = {}  # by id too: each expression's calls, in source order
         # condition or rule -> the signals it reads, through everything it refers to
         self._actions: dict[tuple[str, tuple[tuple[str, str, object], ...]], Action] = {}
         self._closure: dict[str, frozenset[str]] = {}
+        # actions by how they are spelled (see `_action_of`)
+        self._resolved: dict[tuple[object, ...], Action] = {}
 
     def fail(self, code: DiagnosticCode, span: Span | None, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(code.at(span, message, hint))
@@ -508,23 +511,23 @@ class _Builder:
 
     def _check_functions(self) -> None:
         for expr in self._expressions():
-            for node in n.walk(expr):
-                if isinstance(node, n.Call):
-                    arity = FUNCTIONS.get(node.function)
-                    if arity is None:
-                        self.fail(
-                            CANNOT_COMPILE,
-                            node.span,
-                            f"unknown function `{node.function}`",
-                            f"the functions are {', '.join(f'`{f}`' for f in FUNCTIONS)}",
-                        )
-                    elif len(node.args) != arity[0]:
-                        self.fail(
-                            CANNOT_COMPILE,
-                            node.span,
-                            f"`{node.function}` takes {arity[0]} argument, given {len(node.args)}",
-                            None,
-                        )
+            self._references(expr)  # records the expression's calls, on the walk that finds its references
+            for node in self._calls[id(expr)]:
+                arity = FUNCTIONS.get(node.function)
+                if arity is None:
+                    self.fail(
+                        CANNOT_COMPILE,
+                        node.span,
+                        f"unknown function `{node.function}`",
+                        f"the functions are {', '.join(f'`{f}`' for f in FUNCTIONS)}",
+                    )
+                elif len(node.args) != arity[0]:
+                    self.fail(
+                        CANNOT_COMPILE,
+                        node.span,
+                        f"`{node.function}` takes {arity[0]} argument, given {len(node.args)}",
+                        None,
+                    )
 
     def _expressions(self) -> list[n.Expr]:
         out: list[n.Expr] = [c.expr for c in self.symbols.conditions.values()]
@@ -542,24 +545,45 @@ class _Builder:
         return found
 
     def _walk_references(self, expr: n.Expr) -> tuple[set[str], set[str]]:
+        """One walk of `expr` in source order (as `n.walk`), its calls recorded for `_check_functions`.
+
+        The common kinds of node are taken apart here rather than by `n.children`, which reads every field
+        of every node: the walk runs over every expression of the ruleset on every load.
+        """
         names: set[str] = set()
         signals: set[str] = set()
+        calls: list[n.Call] = []
+        resolve = self.symbols.resolve
+        reads_classifiers = "classifiers" in self.signals
         stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
         while stack:
             node, scope = stack.pop()
-            if isinstance(node, n.Quantifier):
-                stack.append((node.source, scope))
-                stack.append((node.body, scope | {node.variable}))
-                continue
-            if isinstance(node, n.Name):
-                kind = self.symbols.resolve(node.name, scope)
-                if kind in ("condition", "rule"):
+            if type(node) is n.Name:
+                kind = resolve(node.name, scope)
+                if kind == "condition" or kind == "rule":
                     names.add(node.name)
                 elif kind == "field" and node.name in self.signals:
                     signals.add(node.name)
-            if isinstance(node, n.Call) and node.function == "max_score" and "classifiers" in self.signals:
-                signals.add("classifiers")
-            stack.extend((child, scope) for child in n.children(node))
+            elif type(node) is n.Compare:
+                stack += ((node.right, scope), (node.left, scope))
+            elif type(node) is n.Literal:
+                pass
+            elif type(node) is n.Attribute:
+                stack.append((node.value, scope))
+            elif type(node) is n.And or type(node) is n.Or:
+                stack += [(operand, scope) for operand in reversed(node.operands)]
+            elif type(node) is n.Not or type(node) is n.IsTest:
+                stack.append((node.operand, scope))
+            elif type(node) is n.Call:
+                calls.append(node)
+                if reads_classifiers and node.function == "max_score":
+                    signals.add("classifiers")
+                stack += [(arg, scope) for arg in reversed(node.args)]
+            elif type(node) is n.Quantifier:
+                stack += ((node.body, scope | {node.variable}), (node.source, scope))
+            elif isinstance(node, n.Node):  # a list literal, or a kind of node added later
+                stack += [(child, scope) for child in reversed(n.children(node))]
+        self._calls[id(expr)] = calls
         return names, signals
 
     def _dependencies(self) -> dict[str, set[str]]:
@@ -670,7 +694,7 @@ class _Builder:
                 f"unknown mode `{mode}`",
                 "write `mode enforce` or `mode shadow`",
             )
-        actions = tuple(self._action(a, constants) for a in rule.actions)
+        actions = tuple(self._action_of(a, constants) for a in rule.actions)
         match = Match(
             rule.name,
             rule.tier.name if rule.tier is not None else None,
@@ -686,6 +710,18 @@ class _Builder:
             self._signals_of(rule.when),
             self._signals_of(rule.unless),
         )
+
+    def _action_of(self, action: n.Action, constants: dict[str, n.Scalar]) -> Action:
+        """`_action`, remembered for actions spelled alike: rules repeat a few actions many times over, and
+        checking one and building its `Action` costs more than the rest of the rule's plan."""
+        key = (action.name, *(_argument_key(a) for a in action.args))
+        found = self._resolved.get(key)
+        if found is None:
+            reported = len(self.diagnostics)
+            found = self._action(action, constants)
+            if len(self.diagnostics) == reported:  # one with errors is checked again, to report each place
+                self._resolved[key] = found
+        return found
 
     def _action(self, action: n.Action, constants: dict[str, n.Scalar]) -> Action:
         spec = ACTIONS.get(action.name)
@@ -729,6 +765,14 @@ class _Builder:
         # one object per distinct action: combining the actions of many fired rules skips repeats by identity
         identity = (action.name, tuple((k, type(v).__name__, v) for k, v in sorted(params.items())))
         return self._actions.setdefault(identity, Action(action.name, params))
+
+
+def _argument_key(argument: n.Argument) -> tuple[object, ...]:
+    # the type goes in the key: `1`, `1.0` and `true` are equal in Python, but not the same argument
+    value = argument.value
+    if isinstance(value, n.Symbol):
+        return (argument.name, n.Symbol, value.name)
+    return (argument.name, type(value.value), value.value)
 
 
 def _param_problem(kind: str, value: n.Scalar, minimum: int | None, maximum: int | None) -> str | None:
