@@ -22,24 +22,69 @@ MAX_PRINT_DEPTH = MAX_DEPTH * 3 + 8
 def check_depth(module: n.Module) -> None:
     """Raise `E007` for a tree deeper than the printers can recurse (the parser never builds one)."""
     for declaration in module.declarations:
-        stack: list[tuple[n.Node, int]] = [(declaration, 0)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > MAX_PRINT_DEPTH:
-                span = node.span if node.span.line > 0 else declaration.span
-                raise DiagnosticError(
-                    [
-                        TOO_DEEP.at(
-                            span,
-                            f"expression nested more than {MAX_PRINT_DEPTH} levels deep",
-                            "name parts of the condition with `condition` declarations",
-                        )
-                    ]
-                )
-            for child in n.children(node):
-                # a path is printed in a loop, so `a.b.c` counts as one level
-                step = 0 if isinstance(node, n.Attribute) else 1
-                stack.append((child, depth + step))
+        if _deeper_than_printable(declaration):
+            _report_too_deep(declaration)
+
+
+def _deeper_than_printable(declaration: n.Node) -> bool:
+    """Whether any node lies more than `MAX_PRINT_DEPTH` levels down, a level at a time.
+
+    Every ruleset is formatted on load (its digest), so this runs over every node: the common kinds are
+    taken apart here, cheaper than `n.children`, and the levels are lists rather than a stack of pairs.
+    """
+    level: list[n.Node] = [declaration]
+    depth = 0
+    while level:
+        if depth > MAX_PRINT_DEPTH:
+            return True
+        below: list[n.Node] = []
+        for node in level:  # `level` grows as it is read: a path such as `a.b.c` counts as one level
+            if type(node) is n.Name or type(node) is n.Literal:
+                continue
+            if type(node) is n.Compare:
+                below += (node.left, node.right)
+            elif type(node) is n.Attribute:
+                level.append(node.value)
+            elif type(node) is n.And or type(node) is n.Or:
+                below += node.operands
+            elif type(node) is n.Not or type(node) is n.IsTest:
+                below.append(node.operand)
+            elif type(node) is n.Call:
+                below += node.args
+            elif type(node) is n.Quantifier:
+                below += (node.source, node.body)
+            elif type(node) is n.Rule:
+                # its other parts (names, texts, actions) are a few levels deep at most
+                below += [clause for clause in (node.when, node.unless) if clause is not None]
+            elif type(node) is n.Condition:
+                below.append(node.expr)
+            elif isinstance(node, n.Node):
+                below += n.children(node)
+        level = below
+        depth += 1
+    return False
+
+
+def _report_too_deep(declaration: n.Node) -> None:
+    """Raise `E007` at the first node found too deep, walking depth first (as the check always has)."""
+    stack: list[tuple[n.Node, int]] = [(declaration, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_PRINT_DEPTH:
+            span = node.span if node.span.line > 0 else declaration.span
+            raise DiagnosticError(
+                [
+                    TOO_DEEP.at(
+                        span,
+                        f"expression nested more than {MAX_PRINT_DEPTH} levels deep",
+                        "name parts of the condition with `condition` declarations",
+                    )
+                ]
+            )
+        for child in n.children(node):
+            # a path is printed in a loop, so `a.b.c` counts as one level
+            step = 0 if isinstance(node, n.Attribute) else 1
+            stack.append((child, depth + step))
 
 
 def first_difference(before: n.Node, after: n.Node) -> Span | None:
