@@ -35,7 +35,7 @@ def format_module(module: n.Module) -> str:
     """The canonical text of one file, with its comments. Raises `UnprintableError` for a tree no text
     parses to (for example, a rule without clauses) and `DiagnosticError` (`E007`) for one too deep."""
     check_depth(module)
-    printer = DeclarationPrinter()
+    printer = DeclarationPrinter(spans=bool(module.comments))  # spans only place comments
     printed = [printer.declaration(declaration) for declaration in module.declarations]
     lines = weave(module, printed)
     return "\n".join(lines) + "\n" if lines else ""

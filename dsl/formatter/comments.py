@@ -160,7 +160,23 @@ def _with_trailing(lines: list[str], comment: str | None) -> list[str]:
 
 def weave(module: n.Module, printed: Sequence[Printed]) -> list[str]:
     """The lines of the module: its printed declarations with its comments put back."""
+    if not module.comments:
+        return _plain(module.declarations, printed)
     weaver = _Weaver(module, printed)
     for comment in sorted(module.comments, key=lambda c: c.span.start):
         weaver.place(comment)
     return weaver.lines()
+
+
+def _plain(declarations: Sequence[n.Declaration], printed: Sequence[Printed]) -> list[str]:
+    """`_Weaver.lines` with no comment to place (as for the ruleset digest): the printed lines alone."""
+    out: list[str] = []
+    previous: n.Declaration | None = None
+    for declaration, lines in zip(declarations, printed, strict=True):
+        if previous is not None and not grouped(previous, declaration):
+            out.append("")
+        out += lines.head
+        for clause in lines.clauses:
+            out += clause.lines
+        previous = declaration
+    return out

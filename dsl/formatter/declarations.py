@@ -8,7 +8,7 @@ always. Each clause keeps the source span of its value so comments can find it a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.formatter import tokens
@@ -20,15 +20,15 @@ from ruleward.dsl.source import NO_SPAN, Span
 CLAUSE_INDENT = " " * INDENT
 
 
-@dataclass(frozen=True, slots=True)
-class Clause:
+# named tuples rather than dataclasses: a ruleset's every clause is printed on load (its digest), and
+# these are built several times a rule
+class Clause(NamedTuple):
     key: str
     span: Span
     lines: Fragment
 
 
-@dataclass(frozen=True, slots=True)
-class Printed:
+class Printed(NamedTuple):
     """One declaration laid out. A declaration without clauses is all head."""
 
     head: Fragment
@@ -41,9 +41,13 @@ def cover(first: Span, last: Span) -> Span:
 
 
 class DeclarationPrinter:
-    def __init__(self) -> None:
+    """Lays out declarations. The spans of heads and action lists place comments; with `spans=False`
+    (nothing to place) they are left as `NO_SPAN` rather than worked out."""
+
+    def __init__(self, *, spans: bool = True) -> None:
         self.exprs = ExpressionPrinter()
         self.json = JsonPrinter()
+        self.spans = spans
 
     def declaration(self, decl: n.Declaration) -> Printed:
         if isinstance(decl, n.Header):
@@ -73,7 +77,10 @@ class DeclarationPrinter:
         if not clauses and not isinstance(decl, n.Header):
             raise tokens.UnprintableError(f"`{decl.name}` has no clauses, which the grammar requires")
         name = decl.name_span
-        head_span = decl.span if name == NO_SPAN else cover(decl.span, name)
+        if not self.spans:
+            head_span = NO_SPAN
+        else:
+            head_span = decl.span if name == NO_SPAN else cover(decl.span, name)
         return Printed([head], head_span, tuple(clauses))
 
     # ---- clauses of each declaration ---------------------------------------------------------------------
@@ -138,7 +145,7 @@ class DeclarationPrinter:
     def _actions(self, keyword: str, actions: Sequence[n.Action]) -> Clause:
         if not actions:
             raise tokens.UnprintableError(f"`{keyword}` needs at least one action")
-        span = cover(actions[0].span, actions[-1].span)
+        span = cover(actions[0].span, actions[-1].span) if self.spans else NO_SPAN
         return Clause(keyword, span, self._series(f"{CLAUSE_INDENT}{keyword} ", actions))
 
     def _expectation(self, expectation: n.Expectation) -> Fragment:
