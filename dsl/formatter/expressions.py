@@ -20,6 +20,7 @@ from ruleward.dsl.formatter.layout import INDENT, Builder, Fragment, fits
 Place = TypingLiteral["top", "or", "and", "not", "operand"]
 
 _ATOMS = (n.Literal, n.ListLiteral, n.Name, n.Attribute, n.Call)
+_CHAINS = (n.And, n.Or)
 
 
 def needs_parens(expr: n.Expr, place: Place, followed: bool) -> bool:
@@ -28,17 +29,15 @@ def needs_parens(expr: n.Expr, place: Place, followed: bool) -> bool:
         return not isinstance(expr, _ATOMS)
     if followed and isinstance(expr, n.Quantifier):
         return True
-    if place == "or":
-        # `a or b and c` is parsed right but easily misread by policy authors, so `and` inside `or` keeps its
-        # parentheses (gcc's -Wparentheses makes the same call)
-        return isinstance(expr, n.Or | n.And)
-    if place in ("and", "not"):
-        return isinstance(expr, n.And | n.Or)
-    return False
+    # `a or b and c` is parsed right but easily misread by policy authors, so `and` inside `or` keeps its
+    # parentheses (gcc's -Wparentheses makes the same call); under `and` and `not` the grammar needs them
+    return place != "top" and isinstance(expr, _CHAINS)
 
 
 def path(expr: n.Attribute | n.Name) -> str:
     """`a.b.c`, walked in a loop: a path may be far longer than the nesting limit."""
+    if type(expr) is n.Name:  # most paths are one name
+        return tokens.name(expr.name)
     parts: list[str] = []
     node: n.Expr = expr
     while isinstance(node, n.Attribute):
@@ -54,51 +53,57 @@ class ExpressionPrinter:
     """Prints the expressions of one module; caches each subtree's one-line form, since layout asks often."""
 
     def __init__(self) -> None:
-        self._flat: dict[tuple[int, bool], str] = {}
+        # by id, one table for subtrees that more of their expression follows, one for the others
+        self._flat: tuple[dict[int, str], dict[int, str]] = ({}, {})
 
     # ---- one line -----------------------------------------------------------------------------------------
 
     def flat(self, expr: n.Expr, place: Place = "top", followed: bool = False) -> str:
+        # a name or a literal needs no parentheses anywhere, and is quicker printed again than cached
+        if type(expr) is n.Name:
+            return tokens.name(expr.name)
+        if type(expr) is n.Literal:
+            return tokens.scalar(expr.value, negative=True)
         if needs_parens(expr, place, followed):
             return "(" + self._flat_bare(expr, False) + ")"
         return self._flat_bare(expr, followed)
 
     def _flat_bare(self, expr: n.Expr, followed: bool) -> str:
-        key = (id(expr), followed)
-        cached = self._flat.get(key)
-        if cached is not None:
-            return cached
-        text: str
-        if isinstance(expr, n.Literal):
-            text = tokens.scalar(expr.value, negative=True)
-        elif isinstance(expr, n.ListLiteral):
-            text = _list_flat(expr)
-        elif isinstance(expr, n.Name | n.Attribute):
+        cache = self._flat[followed]
+        text = cache.get(id(expr))
+        if text is not None:
+            return text
+        # the commonest kinds first; one frame here and one in `flat` a level, as `check_depth` allows for
+        if isinstance(expr, n.Compare):
+            text = f"{self.flat(expr.left, 'operand')} {expr.op} {self.flat(expr.right, 'operand')}"
+        elif isinstance(expr, n.Attribute) or isinstance(expr, n.Name):
             text = path(expr)
-        elif isinstance(expr, n.Call):
-            args: list[str] = []
-            for arg in expr.args:
-                args.append(self.flat(arg))
-            text = f"{tokens.name(expr.function)}({', '.join(args)})"
-        elif isinstance(expr, n.Not):
-            text = "not " + self.flat(expr.operand, "not", followed)
-        elif isinstance(expr, n.And | n.Or):
+        elif isinstance(expr, n.And) or isinstance(expr, n.Or):
             place: Place = "and" if isinstance(expr, n.And) else "or"
             last = len(expr.operands) - 1
             parts: list[str] = []
             for index, operand in enumerate(expr.operands):
                 parts.append(self.flat(operand, place, followed if index == last else True))
             text = f" {place} ".join(parts)
-        elif isinstance(expr, n.Compare):
-            text = f"{self.flat(expr.left, 'operand')} {expr.op} {self.flat(expr.right, 'operand')}"
+        elif isinstance(expr, n.Call):
+            args: list[str] = []
+            for arg in expr.args:
+                args.append(self.flat(arg))
+            text = f"{tokens.name(expr.function)}({', '.join(args)})"
         elif isinstance(expr, n.IsTest):
             text = f"{self.flat(expr.operand, 'operand')} is {expr.test}"
+        elif isinstance(expr, n.Literal):
+            text = tokens.scalar(expr.value, negative=True)
+        elif isinstance(expr, n.ListLiteral):
+            text = _list_flat(expr)
+        elif isinstance(expr, n.Not):
+            text = "not " + self.flat(expr.operand, "not", followed)
         else:
             text = (
                 f"{expr.kind} {tokens.name(expr.variable)} in {self.flat(expr.source, 'operand')}"
                 f" where {self.flat(expr.body, 'top', followed)}"
             )
-        self._flat[key] = text
+        cache[id(expr)] = text
         return text
 
     # ---- laid out -----------------------------------------------------------------------------------------
