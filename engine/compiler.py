@@ -183,6 +183,9 @@ class _TooDeep(Exception):
         self.condition = condition
 
 
+_VALUES = (n.Literal, n.ListLiteral)  # tuples: `isinstance` with `X | Y` builds the union each call
+_CHAINS = (n.And, n.Or)
+
 _LAZY_INDENT_LIMIT = 40  # Python allows 100 levels of indentation
 
 
@@ -191,16 +194,31 @@ def _single_use_conditions(plan: Plan) -> set[str]:
     uses: dict[str, int] = {}
     expressions = [c.expr for c in plan.conditions.values()]
     expressions += [e for r in plan.rules for e in (r.rule.when, r.rule.unless) if e is not None]
+    resolve = plan.symbols.resolve
     for expr in expressions:
+        # the common kinds of node taken apart here, not by `n.children`: this walks every expression
         stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
         while stack:
             node, scope = stack.pop()
-            if isinstance(node, n.Quantifier):
+            if type(node) is n.Name:
+                if resolve(node.name, scope) == "condition":
+                    uses[node.name] = uses.get(node.name, 0) + 1
+            elif type(node) is n.Compare:
+                stack += ((node.left, scope), (node.right, scope))
+            elif type(node) is n.Literal:
+                pass
+            elif type(node) is n.Attribute:
+                stack.append((node.value, scope))
+            elif type(node) is n.And or type(node) is n.Or:
+                stack += [(operand, scope) for operand in node.operands]
+            elif type(node) is n.Not or type(node) is n.IsTest:
+                stack.append((node.operand, scope))
+            elif type(node) is n.Call:
+                stack += [(arg, scope) for arg in node.args]
+            elif type(node) is n.Quantifier:
                 stack += [(node.source, scope), (node.body, scope | {node.variable})]
-                continue
-            if isinstance(node, n.Name) and plan.symbols.resolve(node.name, scope) == "condition":
-                uses[node.name] = uses.get(node.name, 0) + 1
-            stack += [(child, scope) for child in n.children(node)]
+            elif isinstance(node, n.Node):
+                stack += [(child, scope) for child in n.children(node)]
     return {name for name, count in uses.items() if count == 1}
 
 
@@ -229,11 +247,30 @@ def _guard(plan: Plan, rule: n.Rule) -> _Guard | None:
 
 def _refers(plan: Plan, expr: n.Expr) -> bool:
     """Whether `expr` may refer to a condition or rule (a quantifier variable of the same name counts)."""
-    names = plan.symbols
-    return any(
-        isinstance(node, n.Name) and (node.name in names.conditions or node.name in names.rules)
-        for node in n.walk(expr)
-    )
+    conditions, rules = plan.symbols.conditions, plan.symbols.rules
+    stack: list[n.Node] = [expr]
+    while stack:  # the common kinds of node taken apart here, not by `n.children`
+        node = stack.pop()
+        if type(node) is n.Name:
+            if node.name in conditions or node.name in rules:
+                return True
+        elif type(node) is n.Compare:
+            stack += (node.left, node.right)
+        elif type(node) is n.Literal:
+            pass
+        elif type(node) is n.Attribute:
+            stack.append(node.value)
+        elif type(node) is n.And or type(node) is n.Or:
+            stack += node.operands
+        elif type(node) is n.Not or type(node) is n.IsTest:
+            stack.append(node.operand)
+        elif type(node) is n.Call:
+            stack += node.args
+        elif type(node) is n.Quantifier:
+            stack += (node.source, node.body)
+        elif isinstance(node, n.Node):
+            stack += n.children(node)
+    return False
 
 
 def _schedule(plan: Plan) -> list[tuple[_Guard | None, list[tuple[str, str]]]]:
@@ -563,7 +600,7 @@ class _Generator:
     # -- static analysis: can this expression be unknown? --
 
     def unknown(self, expr: n.Expr, scope: Mapping[str, object]) -> bool:
-        if isinstance(expr, n.Literal | n.ListLiteral):
+        if isinstance(expr, _VALUES):
             return False
         if isinstance(expr, n.Name):
             kind = self.symbols.resolve(expr.name, scope)
@@ -577,7 +614,7 @@ class _Generator:
             return reads_signal or any(self.unknown(a, scope) for a in expr.args)
         if isinstance(expr, n.Not):
             return self.unknown(expr.operand, scope)
-        if isinstance(expr, n.And | n.Or):
+        if isinstance(expr, _CHAINS):
             return any(self.unknown(o, scope) for o in expr.operands)
         if isinstance(expr, n.Compare):
             return self.unknown(expr.left, scope) or self.unknown(expr.right, scope)
