@@ -39,7 +39,7 @@ def _deeper_than_printable(declaration: n.Node) -> bool:
             return True
         below: list[n.Node] = []
         for node in level:  # `level` grows as it is read: a path such as `a.b.c` counts as one level
-            if type(node) is n.Name or type(node) is n.Literal:
+            if type(node) is n.Name or type(node) is n.Literal or type(node) is n.Null:
                 continue
             if type(node) is n.Compare:
                 below += (node.left, node.right)
@@ -58,6 +58,18 @@ def _deeper_than_printable(declaration: n.Node) -> bool:
                 below += [clause for clause in (node.when, node.unless) if clause is not None]
             elif type(node) is n.Condition:
                 below.append(node.expr)
+            elif type(node) is n.JsonPair:
+                below.append(node.value)
+            elif type(node) is n.JsonObject:
+                below += node.pairs
+            elif type(node) is n.JsonArray:
+                below += node.items
+            elif type(node) is n.Test:
+                # its expectations, like a rule's actions, are a few levels deep at most
+                if node.given is not None:
+                    below.append(node.given)
+            elif type(node) is n.Invariant:
+                below += [clause for clause in (node.when, node.always) if clause is not None]
             elif isinstance(node, n.Node):
                 below += n.children(node)
         level = below

@@ -18,6 +18,9 @@ class JsonPrinter:
         self._flat: dict[int, str] = {}
 
     def flat(self, value: n.JsonValue) -> str:
+        # a scalar is quicker printed again than cached (every test's `given` is printed on load)
+        if type(value) is n.Literal:
+            return tokens.scalar(value.value, negative=True)
         cached = self._flat.get(id(value))
         if cached is not None:
             return cached
