@@ -203,13 +203,13 @@ def _contradictions(ctx: Context, site: Site, node: n.And) -> None:
             continue
         earlier = ", ".join(f"`{ctx.text(c.span)}`" for c in bounds.seen[:-1])
         what = _what_dies(site)
-        ctx.emit(
-            CONTRADICTION.at(
-                operand.span,
-                f"`{ctx.text(operand.span)}` contradicts {earlier}: {what}",
-                f"no value of `{path}` satisfies both; check the operators and thresholds",
-            )
-        )
+        if earlier:
+            message = f"`{ctx.text(operand.span)}` contradicts {earlier}: {what}"
+            hint = f"no value of `{path}` satisfies both; check the operators and thresholds"
+        else:  # `in` a list with no values: nothing to contradict but itself
+            message = f"`{ctx.text(operand.span)}` is never true: {what}"
+            hint = f"no value of `{path}` is in an empty list; give the list its values or drop the test"
+        ctx.emit(CONTRADICTION.at(operand.span, message, hint))
         del paths[path]  # one report per path and `and`
         paths[path] = _Bounds()
 
