@@ -25,7 +25,6 @@ from types import UnionType
 from typing import Any, Final
 
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset, check
@@ -34,7 +33,7 @@ from ruleward.dsl.formatter import canonical_text
 from ruleward.dsl.loader import RULESET_SUFFIX, LoadedRuleset, load, parse_sources
 from ruleward.dsl.source import NO_SPAN, SourceFile, Span
 from ruleward.dsl.symbols import FUNCTIONS, Symbols
-from ruleward.dsl.types import nested_signals
+from ruleward.dsl.types import is_signal, json_default, nested_signals
 from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
 from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
@@ -48,7 +47,7 @@ from ruleward.engine.decision import (
     _DecisionSlots,
     combine,
 )
-from ruleward.engine.events import SIGNAL_MARKER, ModerationEvent
+from ruleward.engine.events import ModerationEvent
 
 CANNOT_COMPILE = DiagnosticCode("E901", "cannot-compile", "a ruleset the engine cannot evaluate")
 ENGINE_CYCLE = DiagnosticCode("E902", "engine-cycle", "conditions or rules that depend on themselves")
@@ -198,28 +197,11 @@ class SchemaView:
         info = model.model_fields.get(name)
         if info is None:
             return _NO_FIELD
-        extra = info.json_schema_extra
-        signal = top and isinstance(extra, dict) and extra.get(SIGNAL_MARKER) is True
+        signal = top and is_signal(info)
         default: object = None
         if not signal and not info.is_required():
-            default = _json_default(info)
+            default = json_default(info)
         return FieldFacts(default, _shape(info.annotation), signal)
-
-
-def _json_default(info: Any) -> object:
-    try:
-        value = info.get_default(call_default_factory=True)
-    except Exception:  # a factory that needs validated data: no static default
-        return None
-    if value is PydanticUndefined:
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple) and not value:
-        return []
-    if isinstance(value, dict) and not value:
-        return {}
-    return None  # a model or non-empty default: read as absent rather than guess its JSON form
 
 
 def _shape(annotation: Any) -> Shape:
