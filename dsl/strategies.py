@@ -136,7 +136,7 @@ def _json_extend(children: st.SearchStrategy[n.JsonValue]) -> st.SearchStrategy[
 
 
 json_values: st.SearchStrategy[n.JsonValue] = st.recursive(
-    st.one_of(literals(negative=False), st.builds(n.Null)), _json_extend, max_leaves=6
+    st.one_of(literals(negative=True), st.builds(n.Null)), _json_extend, max_leaves=6
 )
 json_objects: st.SearchStrategy[n.JsonObject] = st.builds(
     n.JsonObject, st.lists(st.builds(n.JsonPair, st.one_of(names, texts), json_values), max_size=4).map(tuple)
