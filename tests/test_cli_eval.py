@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +346,16 @@ def test_read_events_names_where_each_event_came_from(tmp_path: Path) -> None:
         (f"{path}:3[1]", True),
         (f"{path}:4", False),
     ]
+
+
+def test_the_command_line_starts_without_hypothesis() -> None:
+    """Only `ruleward test` needs hypothesis; importing the command line must not pay for it."""
+    code = "import sys, ruleward.engine.cli; print('hypothesis' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
+
+
+def test_the_test_command_defaults_to_the_runners_number_of_examples() -> None:
+    from ruleward.testing import command, runner
+
+    assert command.DEFAULT_EXAMPLES == runner.DEFAULT_EXAMPLES

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ruleward.testing.report import json_report, text_report
-from ruleward.testing.report import junit_xml as render_junit
-from ruleward.testing.runner import DEFAULT_EXAMPLES, Options, RulesetRun, run_ruleset
+if TYPE_CHECKING:
+    from ruleward.testing.runner import RulesetRun
 
 FORMATS = ("text", "json")
+# `ruleward.testing.runner.DEFAULT_EXAMPLES`, spelled out: the runner imports hypothesis (a quarter of a
+# second), which every other command would pay for at start-up if this module imported it
+DEFAULT_EXAMPLES = 100
 
 
 def run_tests(
@@ -31,6 +33,10 @@ def run_tests(
     junit_xml: Path | None,
 ) -> int:
     """Run every ruleset at `paths`; print the report; 0 when all passed, 1 otherwise, 2 on bad usage."""
+    from ruleward.testing.report import json_report, text_report
+    from ruleward.testing.report import junit_xml as render_junit
+    from ruleward.testing.runner import Options, run_ruleset
+
     if format not in FORMATS:
         print(f"error: unknown format `{format}`; use text or json", file=sys.stderr)
         return 2
