@@ -16,8 +16,11 @@ before it could have raised (such conjuncts are keys themselves, whose evaluatio
 nothing, or tests that cannot raise); `false and anything` is false in the language's three-valued logic, so
 the rule is false with no error, as its own code would find. Anything unusual in the event (a value of an
 unexpected type, a failure while computing a key) makes the family run every row: the rows' own code then
-finds the exact result and error. When the keys cover the whole `when` (no `unless`, no rule refers to a
-row) and every key found a definite answer, the rows that pass are the rows that fire, and none runs.
+finds the exact result and error. Exact mode: when the rule has no `unless`, every conjunct of its `when`
+is a key whose definite pass means the conjunct is true (an `any` key only if its lookups are its whole
+body; `r` / `not r` keys read other rules' fired, unknown and failed masks, so rows may refer to rules), and
+every key found a definite answer for this event (no unknown value, nothing unexpected), the rows that pass
+are the rows that fire, and none runs. A row never refers to a row of its own family (`find_families`).
 """
 
 from __future__ import annotations
@@ -142,62 +145,69 @@ class _Walk:
         return value if isinstance(value, str) else None
 
     def walk(self, expr: n.Expr, variables: tuple[str, ...]) -> None:
+        # every rule of every load is walked: kinds are told apart by `type(...) is` (the node classes have
+        # no subclasses), the commonest first
         self.nodes.append(expr)
-        symbols = self.plan.symbols
-        if isinstance(expr, n.Literal):
-            self.literal(expr, expr.value)
-        elif isinstance(expr, n.ListLiteral):  # its items stay out of `nodes`: rows' lists differ in length
-            self.listed(expr, tuple(item.value for item in expr.items))
-        elif isinstance(expr, n.Name):
-            kind = symbols.resolve(expr.name, variables)
-            if kind == "variable":
-                # the innermost binding of the name: `any m in a where any m in b where m.x` reads b's item
-                self.tokens.append(f"var:{len(variables) - 1 - variables[::-1].index(expr.name)}")
-            elif kind == "constant":
-                self.literal(expr, self.plan.constants[expr.name])
-            elif kind == "list":
-                self.listed(expr, tuple(self.plan.lists[expr.name]))
-            elif kind == "rule":
-                self.tokens.append(f"rule:{self.unknown_rule[expr.name]}")
-                self.params.append(Param("rule", expr))
-                self.values.append(self.plan.rule_index[expr.name])
-            else:
-                self.tokens.append(f"{kind}:{expr.name}")
-        elif isinstance(expr, n.Attribute):
+        if type(expr) is n.Attribute:
             self.tokens.append(f"attr:{expr.name}")
             self.walk(expr.value, variables)
-        elif isinstance(expr, n.Call):
-            self.tokens.append(f"call:{expr.function}:{len(expr.args)}")
-            label = expr.args[0] if expr.args else None
-            name = self.label(label, variables) if expr.function == "max_score" else None
-            if label is not None and name is not None:
-                self.nodes.append(label)
-                self.tokens.append("label")
-                self.params.append(Param("label", label))
-                self.values.append(name)
-            else:
-                for arg in expr.args:
-                    self.walk(arg, variables)
-        elif isinstance(expr, n.Not):
-            self.tokens.append("not")
-            self.walk(expr.operand, variables)
-        elif isinstance(expr, n.And | n.Or):
-            self.tokens.append(f"{type(expr).__name__}:{len(expr.operands)}")
-            for operand in expr.operands:
-                self.walk(operand, variables)
-        elif isinstance(expr, n.Compare):
+        elif type(expr) is n.Compare:
             self.tokens.append(f"cmp:{expr.op}")
             self.walk(expr.left, variables)
             self.walk(expr.right, variables)
-        elif isinstance(expr, n.IsTest):
+        elif type(expr) is n.Literal:
+            self.literal(expr, expr.value)
+        elif type(expr) is n.Name:
+            self.name(expr, variables)
+        elif type(expr) is n.And or type(expr) is n.Or:
+            self.tokens.append(f"{type(expr).__name__}:{len(expr.operands)}")
+            for operand in expr.operands:
+                self.walk(operand, variables)
+        elif type(expr) is n.Call:
+            self.call(expr, variables)
+        elif type(expr) is n.ListLiteral:  # its items stay out of `nodes`: rows' lists differ in length
+            self.listed(expr, tuple(item.value for item in expr.items))
+        elif type(expr) is n.Not:
+            self.tokens.append("not")
+            self.walk(expr.operand, variables)
+        elif type(expr) is n.IsTest:
             self.tokens.append(f"is:{expr.test}")
             self.walk(expr.operand, variables)
-        elif isinstance(expr, n.Quantifier):
+        elif type(expr) is n.Quantifier:
             self.tokens.append(f"{expr.kind}")
             self.walk(expr.source, variables)
             self.walk(expr.body, (*variables, expr.variable))
         else:  # pragma: no cover - every expression kind is above
             raise TypeError(f"unexpected expression {type(expr).__name__}")
+
+    def name(self, expr: n.Name, variables: tuple[str, ...]) -> None:
+        kind = self.plan.symbols.resolve(expr.name, variables)
+        if kind == "variable":
+            # the innermost binding of the name: `any m in a where any m in b where m.x` reads b's item
+            self.tokens.append(f"var:{len(variables) - 1 - variables[::-1].index(expr.name)}")
+        elif kind == "constant":
+            self.literal(expr, self.plan.constants[expr.name])
+        elif kind == "list":
+            self.listed(expr, tuple(self.plan.lists[expr.name]))
+        elif kind == "rule":
+            self.tokens.append(f"rule:{self.unknown_rule[expr.name]}")
+            self.params.append(Param("rule", expr))
+            self.values.append(self.plan.rule_index[expr.name])
+        else:
+            self.tokens.append(f"{kind}:{expr.name}")
+
+    def call(self, expr: n.Call, variables: tuple[str, ...]) -> None:
+        self.tokens.append(f"call:{expr.function}:{len(expr.args)}")
+        label = expr.args[0] if expr.args else None
+        name = self.label(label, variables) if expr.function == "max_score" else None
+        if label is not None and name is not None:
+            self.nodes.append(label)
+            self.tokens.append("label")
+            self.params.append(Param("label", label))
+            self.values.append(name)
+        else:
+            for arg in expr.args:
+                self.walk(arg, variables)
 
     def rule(self, rule: n.Rule) -> None:
         for clause, expr in (("when", rule.when), ("unless", rule.unless)):
@@ -476,9 +486,12 @@ def schedule(plan: Plan, families: list[Family]) -> list[Unit] | None:
                 units.append(family)
             unit_index[item] = family_index[id(family)]
     needs: list[set[int]] = [set() for _ in units]
+    conditions = plan.conditions
     for item, index in unit_index.items():
-        for dependency in _dependencies(plan, item):
-            found = unit_index.get(dependency)
+        # what the plan's builder found on its walk: names resolving to a condition or a rule (never both,
+        # the builder refuses a name declared twice)
+        for name in plan.dependencies.get(item[1], ()):
+            found = unit_index.get(("condition", name) if name in conditions else ("rule", name))
             if found is not None and found != index:
                 needs[index].add(found)
     ordered: list[Unit] = []
@@ -499,29 +512,6 @@ def schedule(plan: Plan, families: list[Family]) -> list[Unit] | None:
             if not waiting[user]:
                 heapq.heappush(ready, user)
     return ordered if len(done) == len(units) else None
-
-
-def _dependencies(plan: Plan, item: tuple[str, str]) -> set[tuple[str, str]]:
-    kind, name = item
-    if kind == "condition":
-        expressions: list[n.Expr] = [plan.conditions[name].expr]
-    else:
-        rule = plan.rules[plan.rule_index[name]].rule
-        expressions = [e for e in (rule.when, rule.unless) if e is not None]
-    found: set[tuple[str, str]] = set()
-    for expr in expressions:
-        stack: list[tuple[n.Node, frozenset[str]]] = [(expr, frozenset())]
-        while stack:
-            node, variables = stack.pop()
-            if isinstance(node, n.Quantifier):
-                stack += [(node.source, variables), (node.body, variables | {node.variable})]
-                continue
-            if isinstance(node, n.Name):
-                resolved = plan.symbols.resolve(node.name, variables)
-                if resolved in ("condition", "rule"):
-                    found.add((resolved, node.name))
-            stack += [(child, variables) for child in n.children(node)]
-    return found
 
 
 __all__ = ["MIN_FAMILY", "Family", "Key", "Param", "Unit", "bisector", "find_families", "schedule"]

@@ -291,6 +291,8 @@ class Plan:
     lists: dict[str, tuple[n.Scalar, ...]]
     # ("condition" | "rule", name): every condition a rule needs and every rule, dependencies first
     order: tuple[tuple[str, str], ...]
+    # each condition and rule -> the conditions and rules it refers to directly (families schedule by it)
+    dependencies: dict[str, set[str]]
     referenced_rules: frozenset[str]
     fallback: tuple[Action, ...]
     texts: dict[str, str]
@@ -461,6 +463,7 @@ class _Builder:
             constants=constants,
             lists=lists,
             order=order,
+            dependencies=deps,
             referenced_rules=referenced,
             fallback=fallback,
             texts=self.checked.texts,

@@ -20,7 +20,7 @@ from test_compiler_properties import _decide, _run_interpreter, build, events, s
 from ruleward.bench.generate import generate_ruleset
 from ruleward.engine import Engine
 from ruleward.engine.compiler import compile_plan
-from ruleward.engine.families import MIN_FAMILY, find_families
+from ruleward.engine.families import MIN_FAMILY, find_families, schedule
 from ruleward.engine.interpreter import Interpreter
 
 # a conjunct of a template: `{N}` a number, `{S}` a string, `{L}` a list of strings, `{A}` a label, `{R}` a
@@ -268,3 +268,24 @@ def test_a_string_holding_the_scores_mark_is_compared_as_written() -> None:
     plan = build({"gen.rw": "\n\n".join(decls) + "\n"})
     fired, _ = compile_plan(plan).run({"surface": "<scores>", "classifiers": []})
     assert fired == 0b11 << MIN_FAMILY  # both rules on the string fired
+
+
+def test_families_are_scheduled_after_what_their_rows_refer_to() -> None:
+    # the last row refers to a rule that sorts after the first row, through a condition: the family runs
+    # after both; a quantifier variable spelled like a rule is the variable, not a reference
+    early = 'rule a_early\n  tier t\n  cite "c"\n  when surface == "upload"\n  then warn'
+    late = 'rule z_late\n  tier t\n  cite "c"\n  when c_late and surface == "livestream"\n  then warn'
+    condition = 'condition c_late = any f00 in reports where f00.source == "u"'
+    refs = ["a_early"] * (MIN_FAMILY - 1) + ["z_late"]
+    rows = _family([f"{ref} and actor.active_strikes >= {i + 2}" for i, ref in enumerate(refs)])
+    decls = [*rows, early, late, condition]
+    plan = build({"gen.rw": "\n\n".join(decls) + "\n"})
+    families = find_families(plan, {rule.name: False for rule in plan.rules})
+    assert [len(f.rules) for f in families] == [MIN_FAMILY]
+    units = schedule(plan, families)
+    assert units is not None
+    names = [unit[1] if isinstance(unit, tuple) else unit.template.name for unit in units]
+    assert names.index("c_late") < names.index("z_late") < names.index("f00")
+    assert plan.dependencies["z_late"] == {"c_late"} and plan.dependencies["c_late"] == set()
+    event = {"surface": "livestream", "actor": {"active_strikes": 9}, "reports": [{"source": "u"}]}
+    check_agreement(decls, [event, {"surface": "upload", "actor": {"active_strikes": 3}}])
