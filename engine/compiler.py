@@ -33,6 +33,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import CodeType
 
 from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset
@@ -79,14 +80,8 @@ def compile_ruleset(checked: CheckedRuleset, digest: str | None = None) -> Compi
 
 
 def compile_plan(plan: Plan) -> CompiledRuleset:
-    filename = f"<ruleward {plan.info.name}>"
     try:
-        try:
-            code = generate(plan)
-            compiled = compile(code.source, filename, "exec")
-        except SyntaxError:  # conditions computed where used may nest loops too deep: compute all up front
-            code = generate(plan, all_eager=True)
-            compiled = compile(code.source, filename, "exec")
+        code, compiled = _generate_and_compile(plan, f"<ruleward {plan.info.name}>")
     except (RecursionError, SyntaxError, MemoryError, ValueError) as error:
         detail = error.msg if isinstance(error, SyntaxError) else type(error).__name__
         raise RulesetError(
@@ -105,6 +100,23 @@ def compile_plan(plan: Plan) -> CompiledRuleset:
     exec(compiled, namespace)  # the namespace holds only the helpers: the code cannot reach builtins
     function = namespace[FUNCTION_NAME]
     return CompiledRuleset(plan, code, function)  # type: ignore[arg-type]
+
+
+# what to give up when Python refuses the code as nested too deeply, in turn: computing conditions where
+# they are used (a condition's loops nest inside its user's), then families (a row loop adds a level)
+_FALLBACKS: tuple[tuple[bool, bool], ...] = ((False, True), (True, True), (True, False))
+
+
+def _generate_and_compile(plan: Plan, filename: str) -> tuple[GeneratedCode, CodeType]:
+    for all_eager, families in _FALLBACKS[:-1]:
+        try:
+            code = generate(plan, all_eager=all_eager, families=families)
+            return code, compile(code.source, filename, "exec")
+        except SyntaxError:
+            continue
+    all_eager, families = _FALLBACKS[-1]
+    code = generate(plan, all_eager=all_eager, families=families)
+    return code, compile(code.source, filename, "exec")
 
 
 def _helpers() -> dict[str, object]:
@@ -169,11 +181,11 @@ def _row_failer(
     return fail
 
 
-def generate(plan: Plan, *, all_eager: bool = False) -> GeneratedCode:
+def generate(plan: Plan, *, all_eager: bool = False, families: bool = True) -> GeneratedCode:
     eager: set[str] = set(plan.conditions) if all_eager else set()
     while True:
         try:
-            return _Generator(plan, eager).generate()
+            return _Generator(plan, eager, families=families).generate()
         except _TooDeep as too_deep:  # computed where used, it would nest too deep: compute it up front
             eager.add(too_deep.condition)
 
@@ -316,8 +328,9 @@ def _schedule(plan: Plan) -> list[tuple[_Guard | None, list[tuple[str, str]]]]:
 
 
 class _Generator:
-    def __init__(self, plan: Plan, eager: set[str]) -> None:
+    def __init__(self, plan: Plan, eager: set[str], *, families: bool = True) -> None:
         self.plan = plan
+        self.use_families = families
         self.lazy = _single_use_conditions(plan) - eager
         self.symbols = plan.symbols
         self.signals = plan.schema.signals
@@ -401,7 +414,7 @@ class _Generator:
 
     def generate(self) -> GeneratedCode:
         units = None
-        if len(self.plan.rules) >= MIN_FAMILY:
+        if self.use_families and len(self.plan.rules) >= MIN_FAMILY:
             # dependencies first, so that a long chain of references never recurses deeply
             unknown = {name: self.unknown_name(name) for _, name in self.plan.order}
             families = find_families(self.plan, unknown)

@@ -289,3 +289,18 @@ def test_families_are_scheduled_after_what_their_rows_refer_to() -> None:
     assert plan.dependencies["z_late"] == {"c_late"} and plan.dependencies["c_late"] == set()
     event = {"surface": "livestream", "actor": {"active_strikes": 9}, "reports": [{"source": "u"}]}
     check_agreement(decls, [event, {"surface": "upload", "actor": {"active_strikes": 3}}])
+
+
+def test_a_family_too_deep_for_its_row_loop_compiles_rule_by_rule() -> None:
+    # 19 nested quantifiers in a rule's `try` are as deep as Python allows; a row loop would be one more
+    def nested(source: str, depth: int) -> str:
+        body = f"any x in reports where x.source == {source}"
+        for i in range(depth - 1):
+            body = f"any v{i} in reports where ({body})"
+        return body
+
+    sample = [{"reports": [{"source": "s3"}]}, {"reports": []}, {"reports": [{"source": 1}]}]
+    shallower = _family([nested(f'"s{i}"', 18) for i in range(MIN_FAMILY + 2)])
+    assert "one template" in check_agreement(shallower, sample)  # these rules do make a family
+    deep = _family([nested(f'"s{i}"', 19) for i in range(MIN_FAMILY + 2)])
+    assert "one template" not in check_agreement(deep, sample)  # single rules, not refused as too complex
