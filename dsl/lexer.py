@@ -14,12 +14,20 @@ terminals the parser can take next, so it reads a keyword as a name where no key
 `review(tier: ...)`), and `parse` does the same. Where the regex's token does not fit at all (`==` where
 only `=` may stand, a keyword glued to a word), `parse` asks lark's contextual lexer for that one token.
 
+Runs: a large file is mostly declarations of a few shapes, and what the tables do with a run of tokens
+depends only on the states it starts from and the tokens' kinds. So `parse` reads the whole text first,
+cuts it at each declaration keyword that opens a line, and works out each run's reductions from the tables
+once, then replays them for every run alike (in this file or a later one): the same handler calls in the
+same order, without the table lookups. A text where a token does not fit goes through the loop that reads
+tokens as it parses, relexing where needed.
+
 `parse` raises `Bail` on a syntax error, and when the parse stack grows deep enough that the nesting limit
 might apply: the caller then asks lark, whose errors stay the only source of syntax diagnostics.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,10 +90,24 @@ class Tables:
     rules: tuple[RuleShape, ...]
     plan: tuple[tuple[str | None, Step], ...]  # per rule, see `_plan`
     contextual: ContextualLexer  # lark's own lexer, asked where the master regex's token does not fit
+    openers: frozenset[str]  # the keywords that open a declaration: a run of tokens starts at each
     # (state below, state on top, token) -> (state on top, next action) after one-child reductions
     passes: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
     # (reduce action, state below, token) -> the same after the rule's goto and one-child reductions
     afters: dict[tuple[int, int, str], tuple[int, int | None]] = field(default_factory=dict)
+    # (the parse stack's states, a run of tokens as the regex reads them) -> what the tables do with it
+    replays: dict[tuple[tuple[int, ...], tuple[str, ...]], Replay] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What the LALR tables did with a run of tokens from a given stack of states: the same again for
+    the same tokens from the same states, whatever their texts."""
+
+    ops: tuple[int, ...]  # >= 0: reduce by that rule (one that makes a value); < 0: shift that many tokens
+    kinds: tuple[str, ...]  # the tokens' kinds as the parser took them (a keyword read as a name or not)
+    states: tuple[int, ...]  # the stack of states after the run
+    depth: int  # the deepest the stack was after a shift
 
 
 @dataclass(slots=True)
@@ -102,6 +124,10 @@ class Tokens:
     @classmethod
     def empty(cls) -> Tokens:
         return cls([], [], [], [], [], [])
+
+    def clear(self) -> None:
+        for items in (self.kinds, self.texts, self.starts, self.lines, self.columns, self.comments):
+            items.clear()
 
 
 def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
@@ -159,6 +185,7 @@ def tables(lark: Lark, comment: str = "COMMENT") -> Tables:
         rules=shapes,
         plan=tuple(_plan(shape, goto) for shape, goto in zip(shapes, gotos, strict=True)),
         contextual=contextual,
+        openers=frozenset(kind for kind in actions[parse_table.start_states["start"]] if kind in absorbed),
     )
 
 
@@ -280,6 +307,199 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
 
     Raises `Bail` on a syntax error, and when the stack holds more than `max_stack` slots.
     """
+    try:
+        return _parse_runs(tables, text, tokens, steps, max_stack)
+    except _Unfit:
+        tokens.clear()
+        return _parse_interleaved(tables, text, tokens, steps, max_stack)
+
+
+# ---- runs of tokens, replayed ------------------------------------------------------------------------------
+#
+# A large ruleset is mostly declarations of a few shapes (rule families), and what the tables do with a run
+# of tokens depends only on the stack of states it starts from and on the tokens' kinds, never on their
+# texts. So the text is read whole first, cut into runs at each declaration keyword that opens a line, and
+# each run's reductions are worked out from the tables once and then replayed: the same handlers called on
+# the same slots in the same order, as the loop over the tables would (the first error found is the same).
+
+_REPLAYS_KEPT = 4096  # runs remembered per grammar; past this the memory starts afresh
+
+
+class _Unfit(Exception):
+    """A token the master regex read does not fit where it stands: the interleaved loop relexes it."""
+
+
+def _parse_runs(
+    tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_stack: int | None
+) -> Any:
+    read, runs = _read(tables, text, tokens)
+    limit = max_stack if max_stack is not None else len(text) + 2
+    replays = tables.replays
+    kinds = tokens.kinds
+    state_stack = [tables.start]
+    value_stack: list[Any] = []
+    first_stack: list[int] = []
+    for begin, end in itertools.pairwise(runs):
+        key = (tuple(state_stack), tuple(read[begin:end]))
+        replay = replays.get(key)
+        if replay is None:
+            replay = _record(
+                tables, steps, read, begin, end, kinds, state_stack, value_stack, first_stack, limit
+            )
+            if len(replays) >= _REPLAYS_KEPT:
+                replays.clear()
+            replays[key] = replay
+            continue
+        if replay.depth > limit:
+            raise Bail("deep nesting")
+        kinds += replay.kinds
+        index = begin
+        for op in replay.ops:
+            if op < 0:
+                shifted = range(index, index - op)
+                value_stack += shifted
+                first_stack += shifted
+                index -= op
+                continue
+            size, reducer, gather, _ = steps[op]
+            assert reducer is not None  # a rule without a reducer changes states only, so it is no op
+            if size:
+                first = first_stack[-size]
+                children = value_stack[-size:]
+                if size > 1:
+                    del value_stack[1 - size :], first_stack[1 - size :]
+                value_stack[-1] = reducer(children if gather is None else gather(children), first, index - 1)
+            else:
+                value_stack.append(reducer([] if gather is None else gather([]), index, index - 1))
+                first_stack.append(index)
+        state_stack[:] = replay.states
+    return _finish(tables, steps, state_stack, value_stack, first_stack, len(read))
+
+
+def _read(tables: Tables, text: str, tokens: Tokens) -> tuple[list[str], list[int]]:
+    """Every token of `text` as the master regex reads it (a name that spells a keyword as that keyword),
+    its text and position in `tokens`, and where each run starts (the last is the end)."""
+    ignore = tables.ignore
+    comment = tables.comment
+    absorber = tables.absorber
+    keywords = tables.keywords
+    openers = tables.openers
+    read: list[str] = []
+    runs = [0]
+    kind_of = read.append
+    texts = tokens.texts.append
+    starts = tokens.starts.append
+    lines = tokens.lines.append
+    columns = tokens.columns.append
+    line = 1
+    line_start = 0
+    for match in tables.pattern.finditer(text):
+        kind: str = match.lastgroup  # type: ignore[assignment]  # every alternative is a named group
+        start = match.start()  # the token's own group opens the match; blanks after it close it
+        value: str = match[kind]
+        if kind in ignore:
+            if kind == comment:
+                tokens.comments.append((value, start, line, start - line_start + 1))
+            elif "\n" in value:
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
+            continue
+        if kind == absorber:
+            kind = keywords.get(value, absorber)
+            if kind in openers and start == line_start and read:
+                runs.append(len(read))
+        kind_of(kind)
+        texts(value)
+        starts(start)
+        lines(line)
+        columns(start - line_start + 1)
+    if line != text.count("\n") + 1:
+        raise Bail("a token spanning lines")  # tokens' lines are counted only between tokens
+    runs.append(len(read))
+    return read, runs
+
+
+def _record(
+    tables: Tables,
+    steps: Sequence[Step],
+    read: list[str],
+    begin: int,
+    end: int,
+    kinds: list[str],
+    state_stack: list[int],
+    value_stack: list[Any],
+    first_stack: list[int],
+    limit: int,
+) -> Replay:
+    """Run the tables over tokens `begin` to `end` (as `_parse_interleaved` does), each token's kind added to
+    `kinds` as it is taken (handlers read them), and say what the tables did."""
+    actions = tables.actions
+    passes = tables.passes
+    afters = tables.afters
+    absorber = tables.absorber
+    keywords = tables.openers.union(tables.keywords.values())
+    ops: list[int] = []
+    depth = 0
+    for index in range(begin, end):
+        kind = read[index]
+        row = actions[state_stack[-1]]
+        if kind in keywords and kind not in row:
+            kind = absorber  # lark's contextual lexer reads a keyword as a name where no keyword fits
+        action = row.get(kind)
+        if action is None:
+            raise _Unfit
+        kinds.append(kind)
+        last = index - 1
+        while action < 0:
+            size, reducer, gather, goto = steps[~action]
+            if reducer is None:
+                key = (state_stack[-2], state_stack[-1], kind)
+                hop = passes.get(key)
+                if hop is None:
+                    hop = passes[key] = _pass(tables, steps, key)
+                state_stack[-1], action = hop
+            elif size:
+                ops.append(~action)
+                first = first_stack[-size]
+                children = value_stack[-size:]
+                if size > 1:
+                    del state_stack[1 - size :], value_stack[1 - size :], first_stack[1 - size :]
+                value_stack[-1] = reducer(children if gather is None else gather(children), first, last)
+                key = (action, state_stack[-2], kind)
+                hop = afters.get(key)
+                if hop is None:
+                    hop = afters[key] = _pass(tables, steps, (key[1], goto[key[1]], kind))
+                state_stack[-1], action = hop
+            else:
+                ops.append(~action)
+                value_stack.append(reducer([] if gather is None else gather([]), index, last))
+                first_stack.append(index)
+                top = goto[state_stack[-1]]
+                state_stack.append(top)
+                action = actions[top].get(kind)
+            if action is None:
+                raise Bail(f"unexpected {kind}")
+        state_stack.append(action)
+        value_stack.append(index)
+        first_stack.append(index)
+        if ops and ops[-1] < 0:
+            ops[-1] -= 1
+        else:
+            ops.append(-1)
+        depth = max(depth, len(state_stack))
+        if depth > limit:
+            raise Bail("deep nesting")
+    return Replay(tuple(ops), tuple(kinds[begin:end]), tuple(state_stack), depth)
+
+
+# ---- tokens read as the parser goes ------------------------------------------------------------------------
+
+
+def _parse_interleaved(
+    tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_stack: int | None
+) -> Any:
+    """`parse` for a text where the master regex's token does not always fit: lark's contextual lexer reads
+    those tokens, and the text is read on from the end of each."""
     actions = tables.actions
     passes = tables.passes
     afters = tables.afters
@@ -378,6 +598,19 @@ def parse(tables: Tables, text: str, tokens: Tokens, steps: Sequence[Step], max_
                 break  # the token was shorter than the regex's: read on from its end
     if line != text.count("\n") + 1:
         raise Bail("a token spanning lines")  # tokens' lines are counted only between tokens
+    return _finish(tables, steps, state_stack, value_stack, first_stack, index)
+
+
+def _finish(
+    tables: Tables,
+    steps: Sequence[Step],
+    state_stack: list[int],
+    value_stack: list[Any],
+    first_stack: list[int],
+    index: int,
+) -> Any:
+    """The reductions at the end of the text, and the value of the whole file."""
+    actions = tables.actions
     while True:
         action = actions[state_stack[-1]].get("$END")
         if action is None or action >= 0:

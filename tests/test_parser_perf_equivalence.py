@@ -550,6 +550,45 @@ def test_a_generated_ruleset_parses_the_same() -> None:
     assert_fast(text)
 
 
+def _everything(text: str) -> tuple[object, ...]:
+    """What a parse hands on: the module, every span, the comments and the tokens read."""
+    module, diagnostics = _outcome(parse, text)
+    spans = _spans(module) if module is not None else None
+    comments = module.comments if module is not None else None
+    return module, spans, comments, diagnostics, fast_tokens(text) if module is not None else None
+
+
+def test_runs_replayed_parse_as_runs_worked_out_from_the_tables() -> None:
+    # declarations of a few shapes, a keyword read as a name, comments and an error found while building
+    text = _generated(12) + "\nrule z tier legal when m.owner and m.rule then review(tier: P1)  # c\n"
+    broken = text + 'rule q when a == "\\q" then block\n'
+    replays = _tables().replays
+    replays.clear()
+    cold = [_everything(t) for t in (text, broken)]
+    runs = len(replays)
+    assert 0 < runs < len(text.split("rule ")) - 1  # one run per shape, not per rule
+    warm = [_everything(t) for t in (text, broken)]
+    assert len(replays) == runs  # nothing new was worked out: every run was replayed
+    assert warm == cold
+    assert_same(text)
+    assert cold[1][3] and cold[1][3][0].code == INVALID_ESCAPE.code
+
+
+def test_a_replayed_run_nested_past_the_fast_paths_bound_goes_to_lark() -> None:
+    text = "condition c = " + "not " * (lexer.MAX_STACK + 5) + "a\n"
+    assert_same(text)  # lark's check passes; the run is worked out with no bound and remembered
+    assert any(replay.depth > lexer.MAX_STACK for replay in _tables().replays.values())
+    with pytest.raises(lexer.Bail, match="deep nesting"):
+        _build(SourceFile(PATH, text), lexer.MAX_STACK)
+
+
+def test_the_runs_remembered_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lexer, "_REPLAYS_KEPT", 3)
+    for i in range(10):
+        assert_same(("rule r when a" + " and a" * i + " then block\n") * 2)
+        assert len(_tables().replays) <= 3
+
+
 CASES = {
     "empty": "",
     "comments only": "# one\n   # two\n#\n",
