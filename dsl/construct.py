@@ -39,7 +39,7 @@ def constructor(cls: type[T]) -> Callable[..., T]:
         if not isinstance(getattr(cls, name), types.MemberDescriptorType):
             raise TypeError(f"{cls.__name__}.{name} is not a slot")
     twin = _twin(cls)
-    probe = object.__new__(twin)
+    probe: object = object.__new__(twin)
     probe.__class__ = cls  # raises TypeError now, rather than on first use, if the layouts differ
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin}
     # generated like dataclasses' own __init__: one straight-line function, no loop per call
