@@ -59,9 +59,11 @@ class ExpressionPrinter:
     # ---- one line -----------------------------------------------------------------------------------------
 
     def flat(self, expr: n.Expr, place: Place = "top", followed: bool = False) -> str:
-        # a name or a literal needs no parentheses anywhere, and is quicker printed again than cached
+        # a name, a path or a literal needs no parentheses anywhere, and is quicker printed again than cached
         if type(expr) is n.Name:
             return tokens.name(expr.name)
+        if type(expr) is n.Attribute:
+            return path(expr)
         if type(expr) is n.Literal:
             return tokens.scalar(expr.value, negative=True)
         if needs_parens(expr, place, followed):
@@ -74,12 +76,12 @@ class ExpressionPrinter:
         if text is not None:
             return text
         # the commonest kinds first; one frame here and one in `flat` a level, as `check_depth` allows for
-        if isinstance(expr, n.Compare):
+        if type(expr) is n.Compare:
             text = f"{self.flat(expr.left, 'operand')} {expr.op} {self.flat(expr.right, 'operand')}"
         elif isinstance(expr, n.Attribute) or isinstance(expr, n.Name):
             text = path(expr)
-        elif isinstance(expr, n.And) or isinstance(expr, n.Or):
-            place: Place = "and" if isinstance(expr, n.And) else "or"
+        elif type(expr) is n.And or type(expr) is n.Or:
+            place: Place = "and" if type(expr) is n.And else "or"
             last = len(expr.operands) - 1
             parts: list[str] = []
             for index, operand in enumerate(expr.operands):

@@ -20,9 +20,19 @@ class UnprintableError(ValueError):
     """An AST that no source text parses to (a name that is not a name, a negative number in a list...)."""
 
 
+# names already checked: a ruleset prints the same few field and action names thousands of times
+_NAMES: set[str] = set()
+_NAMES_KEPT = 4096
+
+
 def name(text: str) -> str:
+    if text in _NAMES:
+        return text
     if not is_name(text):
         raise UnprintableError(f"`{text}` is not a name")
+    if len(_NAMES) >= _NAMES_KEPT:
+        _NAMES.clear()
+    _NAMES.add(text)
     return text
 
 
