@@ -76,12 +76,12 @@ class ExpressionPrinter:
         if text is not None:
             return text
         # the commonest kinds first; one frame here and one in `flat` a level, as `check_depth` allows for
-        if type(expr) is n.Compare:
+        if isinstance(expr, n.Compare):
             text = f"{self.flat(expr.left, 'operand')} {expr.op} {self.flat(expr.right, 'operand')}"
         elif isinstance(expr, n.Attribute) or isinstance(expr, n.Name):
             text = path(expr)
-        elif type(expr) is n.And or type(expr) is n.Or:
-            place: Place = "and" if type(expr) is n.And else "or"
+        elif isinstance(expr, n.And) or isinstance(expr, n.Or):
+            place: Place = "and" if isinstance(expr, n.And) else "or"
             last = len(expr.operands) - 1
             parts: list[str] = []
             for index, operand in enumerate(expr.operands):
