@@ -247,41 +247,42 @@ class SiteIndex:
         index = cls()
         scope = outer
         # without recursion: children are pushed last-first; a marker on the stack (a tuple) starts or
-        # ends a quantifier's body, with the scope that holds from there on; the commonest kinds first
+        # ends a quantifier's body, with the scope that holds from there on; the commonest kinds first, told
+        # apart by `type(...) is` (the node classes have no subclasses)
         stack: list[n.Expr | tuple[Scope, int, int]] = [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, tuple):
+            if type(node) is tuple:
                 scope, position, edge = node
                 index.bodies[position][edge] = len(index.names)
-            elif isinstance(node, n.Literal):
+            elif type(node) is n.Literal:
                 pass
-            elif isinstance(node, n.Compare):
+            elif type(node) is n.Compare:
                 # a literal has nothing to find: most comparisons have one on the right
-                if not isinstance(node.right, n.Literal):
+                if type(node.right) is not n.Literal:
                     stack.append(node.right)
                 stack.append(node.left)
-            elif isinstance(node, n.Name):
+            elif type(node) is n.Name:
                 index.names.append((node, scope))
-            elif isinstance(node, n.Attribute):
+            elif type(node) is n.Attribute:
                 value = node.value
-                while isinstance(value, n.Attribute):
+                while type(value) is n.Attribute:
                     value = value.value
-                if isinstance(value, n.Name):  # a path: only its root is of interest
+                if type(value) is n.Name:  # a path: only its root is of interest
                     index.names.append((value, scope))
                 else:
                     stack.append(value)
-            elif isinstance(node, n.And):
+            elif type(node) is n.And:
                 index.ands.append(node)
                 stack.extend(reversed(node.operands))
-            elif isinstance(node, n.Or):
+            elif type(node) is n.Or:
                 stack.extend(reversed(node.operands))
-            elif isinstance(node, n.Call):
+            elif type(node) is n.Call:
                 index.calls.append(node)
                 stack.extend(reversed(node.args))
-            elif isinstance(node, n.Not | n.IsTest):
+            elif type(node) is n.Not or type(node) is n.IsTest:
                 stack.append(node.operand)
-            elif isinstance(node, n.Quantifier):
+            elif type(node) is n.Quantifier:
                 position = len(index.quantifiers)
                 index.quantifiers.append((node, scope))
                 index.bodies.append([0, 0])
@@ -292,7 +293,7 @@ class SiteIndex:
                     ((*scope, node.variable), position, 0),
                     node.source,
                 )
-            elif isinstance(node, n.ListLiteral):
+            elif type(node) is n.ListLiteral:
                 index.lists.append(node)
                 stack.extend(reversed(node.items))
         return index
