@@ -167,27 +167,38 @@ class Outcome:
 # ---- the decision ---------------------------------------------------------------------------------------
 
 
-class _DecisionSlots:
-    __slots__ = ("_id", "_outcome", "elapsed_us", "errors", "event_id", "ruleset", "trace_id")
+class Decision:
+    """What must happen to one event. Build with `make_decision`; only `trace_id` may be set afterwards.
+
+    Its parts are private slots behind read-only properties, so it is built with plain slot stores (an
+    override of `__setattr__` would make each store a call) and cannot be changed through its public names.
+    """
+
+    __slots__ = ("_elapsed_us", "_errors", "_event_id", "_id", "_outcome", "_ruleset", "trace_id")
 
     _outcome: Outcome  # shared between decisions: disposition, account action, obligations, matched, shadow
-    errors: tuple[EvalError, ...]
-    event_id: str | None
-    ruleset: RulesetInfo
+    _errors: tuple[EvalError, ...]
+    _event_id: str | None
+    _ruleset: RulesetInfo
     _id: int  # the decision id as a number: `hex` costs more than all the rest of building a decision
     trace_id: str | None
-    elapsed_us: int
+    _elapsed_us: int
 
+    @property
+    def errors(self) -> tuple[EvalError, ...]:
+        return self._errors
 
-class Decision(_DecisionSlots):
-    """What must happen to one event. Build with `make_decision`; only `trace_id` may be set afterwards."""
+    @property
+    def event_id(self) -> str | None:
+        return self._event_id
 
-    __slots__ = ()
+    @property
+    def ruleset(self) -> RulesetInfo:
+        return self._ruleset
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name != "trace_id":
-            raise AttributeError(f"a decision is immutable; `{name}` cannot be set")
-        object.__setattr__(self, name, value)
+    @property
+    def elapsed_us(self) -> int:
+        return self._elapsed_us
 
     @property
     def disposition(self) -> str:
@@ -238,17 +249,17 @@ class Decision(_DecisionSlots):
     def to_dict(self) -> dict[str, object]:
         outcome = self._outcome
         return {
-            "decision_id": self.decision_id,
-            "event_id": self.event_id,
-            "ruleset": self.ruleset.to_dict(),
+            "decision_id": hex(self._id)[2:],
+            "event_id": self._event_id,
+            "ruleset": self._ruleset.to_dict(),
             "disposition": outcome.disposition,
             "account_action": outcome.account_action.to_dict(),
             "obligations": [o.to_dict() for o in outcome.obligations],
             "matched": [m.to_dict() for m in outcome.matched],
             "shadow": list(outcome.shadow),
-            "errors": [e.to_dict() for e in self.errors],
+            "errors": [e.to_dict() for e in self._errors],
             "trace_id": self.trace_id,
-            "elapsed_us": self.elapsed_us,
+            "elapsed_us": self._elapsed_us,
         }
 
     def __repr__(self) -> str:
@@ -267,17 +278,15 @@ def make_decision(
     trace_id: str | None,
     elapsed_us: int,
 ) -> Decision:
-    # assigned on the unguarded base, then given its public class: as cheap as a plain object
-    self = _DecisionSlots()
+    self = Decision()
     self._outcome = outcome
-    self.errors = errors
-    self.event_id = event_id
-    self.ruleset = ruleset
+    self._errors = errors
+    self._event_id = event_id
+    self._ruleset = ruleset
     self._id = next_decision_number()
     self.trace_id = trace_id
-    self.elapsed_us = elapsed_us
-    self.__class__ = Decision
-    return self  # type: ignore[return-value]
+    self._elapsed_us = elapsed_us
+    return self
 
 
 # ---- decision ids: 128 bits, a random per-process high half and a counter (uuid4 costs microseconds) ------

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ruleward.dsl.checker import CheckedRuleset
+from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
 from ruleward.engine.compiler import CompiledRuleset, compile_ruleset
 from ruleward.engine.decision import ENGINE_RULE, EVENT_RULE, Decision, EvalError
@@ -43,13 +44,17 @@ _clock = time.perf_counter_ns
 class _Loaded:
     """One loaded ruleset: what `reload` swaps as a whole."""
 
-    __slots__ = ("checked", "compiled", "plan", "source")
+    __slots__ = ("checked", "compiled", "info", "outcomes", "plan", "run", "source")
 
     def __init__(self, source: Source, checked: CheckedRuleset, compiled: CompiledRuleset) -> None:
         self.source = source
         self.checked = checked
         self.compiled = compiled
         self.plan: Plan = compiled.plan
+        # what `evaluate`'s common case reads, one attribute away
+        self.run = compiled.run
+        self.outcomes = compiled.plan._outcomes
+        self.info = compiled.plan.info
 
 
 class Engine:
@@ -111,8 +116,22 @@ class Engine:
         loaded = self._loaded
         try:
             if event.__class__ is dict and not self._validate:
-                fired, errors = loaded.compiled.run(event)
-                decision = loaded.plan.decide(event, fired, errors, started, trace_id=trace_id)
+                fired, errors = loaded.run(event)
+                outcome = None if errors else loaded.outcomes.get(fired)
+                if outcome is not None:
+                    # `Plan.decide` for an event without errors whose fired rules were seen before, inlined:
+                    # most events, and the call and its arguments are a tenth of a small ruleset's time
+                    event_id = event.get("event_id")
+                    decision = Decision()
+                    decision._outcome = outcome
+                    decision._errors = ()
+                    decision._event_id = event_id if event_id.__class__ is str else None
+                    decision._ruleset = loaded.info
+                    decision._id = decisions.next_decision_number()
+                    decision.trace_id = trace_id
+                    decision._elapsed_us = (_clock() - started + 999) // 1000
+                else:
+                    decision = loaded.plan.decide(event, fired, errors, started, trace_id=trace_id)
             else:
                 data, problems = self._prepare(event, loaded)
                 if data is None:

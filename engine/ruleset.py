@@ -10,9 +10,10 @@ Anything the engine cannot evaluate becomes a `RulesetError`, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import itertools
 import logging
+import operator
 import re
 import time
 import typing
@@ -37,6 +38,7 @@ from ruleward.dsl.types import is_signal, json_default, nested_signals
 from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
 from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
+from ruleward.engine.action_table import ActionTable
 from ruleward.engine.decision import (
     Action,
     Decision,
@@ -44,8 +46,6 @@ from ruleward.engine.decision import (
     Match,
     Outcome,
     RulesetInfo,
-    _DecisionSlots,
-    combine,
 )
 from ruleward.engine.events import ModerationEvent
 
@@ -254,13 +254,20 @@ def set_bits(mask: int) -> list[int]:
     return found
 
 
-class _OutcomeTables:
-    """Per rule, what a decision takes from it when it fires, laid out for `Plan.outcome`."""
+_rule_of = operator.itemgetter(0)
 
-    def __init__(self, rules: Sequence[RulePlan]) -> None:
+
+class _OutcomeTables:
+    """Per rule, what a decision takes from it when it fires, laid out for `Plan.outcome`: the bits of its
+    actions in the ruleset's `ActionTable` (engine/action_table.py), so that the actions of a set of fired
+    rules are an OR of ints, combined once per distinct set of actions."""
+
+    def __init__(self, rules: Sequence[RulePlan], fallback: Sequence[Action]) -> None:
         self.enforce = sum(1 << rule.index for rule in rules if not rule.shadow)
         self.matches = [rule.match for rule in rules]
-        self.actions = [tuple((id(action), action) for action in rule.actions) for rule in rules]
+        self.actions = ActionTable([*(a for rule in rules for a in rule.actions), *fallback])
+        self.action_masks = [self.actions.mask(rule.actions) for rule in rules]
+        self.fallback_mask = self.actions.mask(fallback)
 
 
 @dataclass(frozen=True)
@@ -296,9 +303,13 @@ class Plan:
     referenced_rules: frozenset[str]
     fallback: tuple[Action, ...]
     texts: dict[str, str]
+    # the outcome of each set of fired rules (a bit mask) seen, without and with the fallback
     _outcomes: dict[int, Outcome] = field(default_factory=dict)
+    _fallback_outcomes: dict[int, Outcome] = field(default_factory=dict)
     _tables: _OutcomeTables | None = None
-    _unknown_errors: dict[tuple[int, str, tuple[str, ...]], EvalError] = field(default_factory=dict)
+    # the error of each rule's clause unknown, by which signals any rule reads are missing (`_absent`)
+    _unknown_errors: dict[tuple[int, str, tuple[bool, ...]], EvalError] = field(default_factory=dict)
+    _read_signals: tuple[str, ...] | None = None
     # whole error lists of events with only unknowns, by (raw errors, which signals are missing)
     _error_lists: dict[tuple[object, ...], tuple[EvalError, ...]] = field(default_factory=dict)
 
@@ -316,70 +327,87 @@ class Plan:
 
     def outcome(self, fired: int, fallback: bool) -> Outcome:
         """The shared part of the decision for a set of fired rules (a bit mask); cached."""
-        key = (fired << 1) | fallback
-        found = self._outcomes.get(key)
+        cache = self._fallback_outcomes if fallback else self._outcomes
+        found = cache.get(fired)
         if found is not None:
             return found
         tables = self._tables
         if tables is None:
-            tables = self._tables = _OutcomeTables(self.rules)
+            tables = self._tables = _OutcomeTables(self.rules, self.fallback)
         enforced = set_bits(fired & tables.enforce)
         shadow = (
             tuple(self.rules[i].name for i in set_bits(fired & ~tables.enforce))
             if fired & ~tables.enforce
             else ()
         )
-        # rules share their action objects (see `_action`): each distinct one combined once, the dict
-        # built in C from (id, action) pairs
-        distinct = dict(itertools.chain.from_iterable(map(tables.actions.__getitem__, enforced)))
-        if fallback:
-            distinct.update((id(a), a) for a in self.fallback)
-        disposition, account, obligations = combine(distinct.values())
+        actions = functools.reduce(
+            operator.or_,
+            map(tables.action_masks.__getitem__, enforced),
+            tables.fallback_mask if fallback else 0,
+        )
+        disposition, account, obligations = tables.actions.combine_mask(actions)
         found = Outcome(
             disposition, account, obligations, tuple(map(tables.matches.__getitem__, enforced)), shadow
         )
-        if len(self._outcomes) < 4096:  # a bound, not an LRU: distinct fired sets are few in practice
-            self._outcomes[key] = found
+        if len(cache) < 4096:  # a bound, not an LRU: distinct fired sets are few in practice
+            cache[fired] = found
         return found
 
     def errors(self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]) -> list[EvalError]:
         """Readable errors from what an evaluator recorded: (rule index, `when`/`unless`/EvalFailure)."""
+        absent = self._absent(data)
         for _, what in raw:
             if what.__class__ is not str:
-                return self._errors(data, raw)
+                return self._errors(data, raw, absent)
         # only unknowns: they depend on nothing but which rules and which signals, so recur event to event
-        signals = self.schema.signals
-        missing = tuple(data is None or data.get(s) is None for s in signals)
-        key = (tuple(raw), missing)
+        key = (tuple(raw), absent)
         found = self._error_lists.get(key)
         if found is None:
-            found = tuple(self._errors(data, raw))
+            found = tuple(self._errors(data, raw, absent))
             if len(self._error_lists) < 256:
                 self._error_lists[key] = found
         return list(found)
 
+    def _absent(self, data: Mapping[str, object] | None) -> tuple[bool, ...]:
+        """Which of the signals any rule reads are missing: all an unknown's message depends on."""
+        names = self._read_signals
+        if names is None:
+            read = {s for rule in self.rules for s in (*rule.when_signals, *rule.unless_signals)}
+            names = self._read_signals = tuple(sorted(read))
+        if data is None:
+            return (True,) * len(names)
+        return tuple(data.get(s) is None for s in names)
+
     def _errors(
-        self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]
+        self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]], absent: tuple[bool, ...]
     ) -> list[EvalError]:
         out: list[EvalError] = []
-        for index, what in sorted(raw, key=lambda item: item[0]):
-            rule = self.rules[index]
-            if isinstance(what, rt.EvalFailure):
-                out.append(EvalError(rule.name, what.message, what.span))
-                continue
-            clause = str(what)
-            signals = rule.when_signals if clause == "when" else rule.unless_signals
-            missing = tuple(s for s in signals if data is None or data.get(s) is None)
-            key = (index, clause, missing)
-            error = self._unknown_errors.get(key)
-            if error is None:  # the same few errors recur on every event missing a signal: build each once
-                expr = rule.rule.when if clause == "when" else rule.rule.unless
-                span = expr.span if expr is not None else None
-                error = EvalError(rule.name, rt.unknown_message(clause, list(missing)), span)
-                if len(self._unknown_errors) < 4096:
-                    self._unknown_errors[key] = error
-            out.append(error)
+        known = self._unknown_errors
+        for index, what in sorted(raw, key=_rule_of):
+            if what.__class__ is str:  # the same few unknowns recur on every event missing a signal
+                error = known.get((index, what, absent))
+                if error is None:
+                    error = self._unknown_error(data, index, str(what), absent)
+                out.append(error)
+            elif isinstance(what, rt.EvalFailure):
+                out.append(EvalError(self.rules[index].name, what.message, what.span))
+            else:
+                out.append(self._unknown_error(data, index, str(what), absent))
         return out
+
+    def _unknown_error(
+        self, data: Mapping[str, object] | None, index: int, clause: str, absent: tuple[bool, ...]
+    ) -> EvalError:
+        rule = self.rules[index]
+        signals = rule.when_signals if clause == "when" else rule.unless_signals
+        missing = [s for s in signals if data is None or data.get(s) is None]
+        expr = rule.rule.when if clause == "when" else rule.rule.unless
+        error = EvalError(
+            rule.name, rt.unknown_message(clause, missing), expr.span if expr is not None else None
+        )
+        if len(self._unknown_errors) < max(4096, 4 * len(self.rules)):
+            self._unknown_errors[(index, clause, absent)] = error
+        return error
 
     def decide(
         self,
@@ -397,20 +425,19 @@ class Plan:
             outcome = self.outcome(fired, fallback)
             error_tuple: tuple[EvalError, ...] = tuple(errors)
         else:
-            outcome = self._outcomes.get(fired << 1) or self.outcome(fired, False)
+            outcome = self._outcomes.get(fired) or self.outcome(fired, False)
             error_tuple = ()
         event_id = data.get("event_id") if data is not None else None
         # `make_decision`, inlined: this is the hot path
-        decision = _DecisionSlots()
+        decision = Decision()
         decision._outcome = outcome
-        decision.errors = error_tuple
-        decision.event_id = event_id if event_id.__class__ is str else None
-        decision.ruleset = self.info
+        decision._errors = error_tuple
+        decision._event_id = event_id if event_id.__class__ is str else None
+        decision._ruleset = self.info
         decision._id = decisions.next_decision_number()
         decision.trace_id = trace_id
-        decision.elapsed_us = (_clock() - started_ns + 999) // 1000
-        decision.__class__ = Decision
-        return decision  # type: ignore[return-value]
+        decision._elapsed_us = (_clock() - started_ns + 999) // 1000
+        return decision
 
 
 class _Builder:

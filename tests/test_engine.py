@@ -333,7 +333,7 @@ def test_an_engine_bug_still_fails_closed(default: Engine, monkeypatch: pytest.M
     def broken(event: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine._loaded.compiled, "run", broken)
+    monkeypatch.setattr(engine._loaded, "run", broken)
     decision = engine.evaluate(example("benign-upload"))
     assert decision.errors[0].rule == "<engine>" and "boom" in decision.errors[0].message
     assert decision.disposition == "hold"
@@ -346,6 +346,10 @@ def test_decision_is_immutable_but_takes_a_trace_id(default: Engine) -> None:
     decision = default.evaluate(example("benign-upload"))
     with pytest.raises(AttributeError):
         decision.disposition = "block"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        decision.errors = ()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        decision.event_id = "another"  # type: ignore[misc]
     assert decision.trace_id is None
     decision.trace_id = "ab" * 16
     assert decision.to_dict()["trace_id"] == "ab" * 16
