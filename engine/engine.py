@@ -147,8 +147,12 @@ class Engine:
             _log.exception("ruleward engine error")
             problem = EvalError(ENGINE_RULE, f"internal error: {type(error).__name__}: {error}", None)
             decision = loaded.plan.decide(None, 0, [], started, event_errors=[problem], trace_id=trace_id)
-        if self._tracer is not None:
-            self._trace(decision)
+        tracer = self._tracer
+        if tracer is not None:
+            try:  # inline rather than a method: with no SDK the tracer itself is a clock read
+                tracer(decision)
+            except Exception:
+                _log.exception("ruleward tracer failed")
         return decision
 
     def evaluate_many(self, events: Iterable[Mapping[str, Any] | BaseModel]) -> list[Decision]:
@@ -192,15 +196,6 @@ class Engine:
             # the rules still run on what arrived: a verified match in a malformed event is still blocked
             return data, [EvalError(EVENT_RULE, _validation_message(error), None)]
         return model.model_dump(mode="json"), []
-
-    def _trace(self, decision: Decision) -> None:
-        tracer = self._tracer
-        if tracer is None:
-            return
-        try:
-            tracer(decision)
-        except Exception:
-            _log.exception("ruleward tracer failed")
 
 
 def _build(source: Source, schema: type[BaseModel] | None) -> _Loaded:
