@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
 import operator
 import re
@@ -311,7 +312,7 @@ class Plan:
     _unknown_errors: dict[tuple[int, str, tuple[bool, ...]], EvalError] = field(default_factory=dict)
     _read_signals: tuple[str, ...] | None = None
     # whole error lists of events with only unknowns, by (raw errors, which signals are missing)
-    _error_lists: dict[tuple[object, ...], tuple[EvalError, ...]] = field(default_factory=dict)
+    _error_lists: dict[tuple[object, ...], tuple[tuple[EvalError, ...], bool]] = field(default_factory=dict)
 
     @property
     def symbols(self) -> Symbols:
@@ -353,8 +354,11 @@ class Plan:
             cache[fired] = found
         return found
 
-    def errors(self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]) -> list[EvalError]:
-        """Readable errors from what an evaluator recorded: (rule index, `when`/`unless`/EvalFailure)."""
+    def errors(
+        self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]]
+    ) -> tuple[tuple[EvalError, ...], bool]:
+        """Readable errors from what an evaluator recorded: (rule index, `when`/`unless`/EvalFailure), and
+        whether one is an enforce-mode rule's (then the fallback applies)."""
         absent = self._absent(data)
         for _, what in raw:
             if what.__class__ is not str:
@@ -363,10 +367,10 @@ class Plan:
         key = (tuple(raw), absent)
         found = self._error_lists.get(key)
         if found is None:
-            found = tuple(self._errors(data, raw, absent))
+            found = self._errors(data, raw, absent)
             if len(self._error_lists) < 256:
                 self._error_lists[key] = found
-        return list(found)
+        return found
 
     def _absent(self, data: Mapping[str, object] | None) -> tuple[bool, ...]:
         """Which of the signals any rule reads are missing: all an unknown's message depends on."""
@@ -376,11 +380,11 @@ class Plan:
             names = self._read_signals = tuple(sorted(read))
         if data is None:
             return (True,) * len(names)
-        return tuple(data.get(s) is None for s in names)
+        return tuple(map(operator.is_, itertools.repeat(None, len(names)), map(data.get, names)))
 
     def _errors(
         self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]], absent: tuple[bool, ...]
-    ) -> list[EvalError]:
+    ) -> tuple[tuple[EvalError, ...], bool]:
         out: list[EvalError] = []
         known = self._unknown_errors
         for index, what in sorted(raw, key=_rule_of):
@@ -393,7 +397,7 @@ class Plan:
                 out.append(EvalError(self.rules[index].name, what.message, what.span))
             else:
                 out.append(self._unknown_error(data, index, str(what), absent))
-        return out
+        return tuple(out), any(not self.rules[i].shadow for i, _ in raw)
 
     def _unknown_error(
         self, data: Mapping[str, object] | None, index: int, clause: str, absent: tuple[bool, ...]
@@ -420,10 +424,13 @@ class Plan:
         trace_id: str | None = None,
     ) -> Decision:
         if raw_errors or event_errors:
-            errors = [*event_errors, *self.errors(data, raw_errors)]
-            fallback = bool(event_errors) or any(not self.rules[i].shadow for i, _ in raw_errors)
-            outcome = self.outcome(fired, fallback)
-            error_tuple: tuple[EvalError, ...] = tuple(errors)
+            error_tuple, fallback = self.errors(data, raw_errors) if raw_errors else ((), False)
+            if event_errors:
+                error_tuple = (*event_errors, *error_tuple)
+                fallback = True
+            outcome = (self._fallback_outcomes if fallback else self._outcomes).get(fired) or self.outcome(
+                fired, fallback
+            )
         else:
             outcome = self._outcomes.get(fired) or self.outcome(fired, False)
             error_tuple = ()
