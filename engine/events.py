@@ -55,7 +55,11 @@ __all__ = [
     "ValidationState",
     "Watermark",
     "WatermarkResult",
+    "age_range_problem",
     "event_json_schema",
+    "exact_distance_problem",
+    "rfc3339_only",
+    "score_status_problem",
     "signal_fields",
     "validate_event",
 ]
@@ -94,6 +98,42 @@ EXACT_HASH_ALGORITHMS: Final[frozenset[HashAlgorithm]] = frozenset({"md5", "sha1
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
+
+
+# ---- the checks beyond field types, shared with the dict validator of `event_dicts` ------------------------
+
+
+def rfc3339_only(value: object) -> object:
+    """`value` if it may become `occurred_at`: an RFC 3339 string (a datetime from Python callers)."""
+    if isinstance(value, datetime):
+        return value  # Python callers; AwareDatetime still rejects a naive one
+    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+        raise ValueError("occurred_at must be an RFC 3339 date-time string with a time zone offset")
+    return value
+
+
+def exact_distance_problem(algorithm: str, distance: int | None) -> str | None:
+    # A distance on md5/sha1/sha256 means the producer mislabelled a perceptual match, and a
+    # distance threshold written for PDQ would then be applied to it.
+    if algorithm in EXACT_HASH_ALGORITHMS and distance is not None:
+        return f"distance must be absent for exact algorithm {algorithm!r}"
+    return None
+
+
+def score_status_problem(status: str, score: float | None, priority: str | None) -> str | None:
+    # The schema gives exactly two reasons for a null score; anything else is ambiguous to a rule.
+    # A failed run reporting a score (often 0.0) would read as "clean", which is the dangerous case.
+    if status != "ok" and score is not None:
+        return f"score must be null when status is {status!r}"
+    if status == "ok" and score is None and priority is None:
+        return "a classifier with status 'ok' must give a score or a priority"
+    return None
+
+
+def age_range_problem(low: int, high: int) -> str | None:
+    if low > high:
+        return f"low ({low}) must be <= high ({high})"
+    return None
 
 
 class _EventModel(BaseModel):
@@ -168,10 +208,8 @@ class HashMatch(_EventModel):
 
     @model_validator(mode="after")
     def _no_distance_on_exact(self) -> HashMatch:
-        # A distance on md5/sha1/sha256 means the producer mislabelled a perceptual match, and a
-        # distance threshold written for PDQ would then be applied to it.
-        if self.algorithm in EXACT_HASH_ALGORITHMS and self.distance is not None:
-            raise ValueError(f"distance must be absent for exact algorithm {self.algorithm!r}")
+        if (problem := exact_distance_problem(self.algorithm, self.distance)) is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -201,12 +239,8 @@ class ClassifierSignal(_EventModel):
 
     @model_validator(mode="after")
     def _score_matches_status(self) -> ClassifierSignal:
-        # The schema gives exactly two reasons for a null score; anything else is ambiguous to a rule.
-        # A failed run reporting a score (often 0.0) would read as "clean", which is the dangerous case.
-        if self.status != "ok" and self.score is not None:
-            raise ValueError(f"score must be null when status is {self.status!r}")
-        if self.status == "ok" and self.score is None and self.priority is None:
-            raise ValueError("a classifier with status 'ok' must give a score or a priority")
+        if (problem := score_status_problem(self.status, self.score, self.priority)) is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -218,8 +252,8 @@ class AgeEstimate(_EventModel):
 
     @model_validator(mode="after")
     def _low_not_above_high(self) -> AgeEstimate:
-        if self.low > self.high:
-            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        if (problem := age_range_problem(self.low, self.high)) is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -307,11 +341,7 @@ class ModerationEvent(_EventModel):
     @field_validator("occurred_at", mode="before")
     @classmethod
     def _rfc3339_only(cls, value: object) -> object:
-        if isinstance(value, datetime):
-            return value  # Python callers; AwareDatetime still rejects a naive one
-        if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
-            raise ValueError("occurred_at must be an RFC 3339 date-time string with a time zone offset")
-        return value
+        return rfc3339_only(value)
 
     # The schema lets "optional" fields be null. These three are not signals, so a null carries no "not
     # computed" meaning and is read as the documented default.
