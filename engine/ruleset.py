@@ -308,8 +308,9 @@ class Plan:
     _outcomes: dict[int, Outcome] = field(default_factory=dict)
     _fallback_outcomes: dict[int, Outcome] = field(default_factory=dict)
     _tables: _OutcomeTables | None = None
-    # the error of each rule's clause unknown, by which signals any rule reads are missing (`_absent`)
-    _unknown_errors: dict[tuple[int, str, tuple[bool, ...]], EvalError] = field(default_factory=dict)
+    # the error of each rule's clause unknown, by which signals any rule reads are missing (`_absent`), then
+    # by the rule's index (`when`) or its complement (`unless`): int keys, as a large ruleset has hundreds
+    _unknown_errors: dict[tuple[bool, ...], dict[int, EvalError]] = field(default_factory=dict)
     _read_signals: tuple[str, ...] | None = None
     # whole error lists of events with only unknowns, by (raw errors, which signals are missing)
     _error_lists: dict[tuple[object, ...], tuple[tuple[EvalError, ...], bool]] = field(default_factory=dict)
@@ -386,32 +387,32 @@ class Plan:
         self, data: Mapping[str, object] | None, raw: Sequence[tuple[int, object]], absent: tuple[bool, ...]
     ) -> tuple[tuple[EvalError, ...], bool]:
         out: list[EvalError] = []
-        known = self._unknown_errors
+        known = self._unknown_errors.get(absent)
+        if known is None:
+            known = {}
+            if len(self._unknown_errors) < 256:
+                self._unknown_errors[absent] = known
         for index, what in sorted(raw, key=_rule_of):
             if what.__class__ is str:  # the same few unknowns recur on every event missing a signal
-                error = known.get((index, what, absent))
+                error = known.get(index if what == "when" else ~index)
                 if error is None:
-                    error = self._unknown_error(data, index, str(what), absent)
+                    error = known[index if what == "when" else ~index] = self._unknown_error(
+                        data, index, str(what)
+                    )
                 out.append(error)
             elif isinstance(what, rt.EvalFailure):
                 out.append(EvalError(self.rules[index].name, what.message, what.span))
             else:
-                out.append(self._unknown_error(data, index, str(what), absent))
+                out.append(self._unknown_error(data, index, str(what)))
         return tuple(out), any(not self.rules[i].shadow for i, _ in raw)
 
-    def _unknown_error(
-        self, data: Mapping[str, object] | None, index: int, clause: str, absent: tuple[bool, ...]
-    ) -> EvalError:
+    def _unknown_error(self, data: Mapping[str, object] | None, index: int, clause: str) -> EvalError:
         rule = self.rules[index]
         signals = rule.when_signals if clause == "when" else rule.unless_signals
         missing = [s for s in signals if data is None or data.get(s) is None]
         expr = rule.rule.when if clause == "when" else rule.rule.unless
-        error = EvalError(
-            rule.name, rt.unknown_message(clause, missing), expr.span if expr is not None else None
-        )
-        if len(self._unknown_errors) < max(4096, 4 * len(self.rules)):
-            self._unknown_errors[(index, clause, absent)] = error
-        return error
+        span = expr.span if expr is not None else None
+        return EvalError(rule.name, rt.unknown_message(clause, missing), span)
 
     def decide(
         self,
