@@ -156,11 +156,28 @@ class _CheckResult:
 def _check_one(target: str, schema: type[BaseModel] | None) -> _CheckResult:
     from ruleward.engine.ruleset import RulesetError, load_checked
 
+    marks = _signal_mark_problems(schema) if schema is not None else ()
     try:
         checked = load_checked(target, schema)
     except RulesetError as error:
-        return _CheckResult(target, tuple(error.diagnostics), dict(error.texts), None)
-    return _CheckResult(target, tuple(checked.diagnostics), checked.texts, len(checked.ruleset.rules))
+        return _CheckResult(target, (*error.diagnostics, *marks), dict(error.texts), None)
+    return _CheckResult(target, (*checked.diagnostics, *marks), checked.texts, len(checked.ruleset.rules))
+
+
+def _signal_mark_problems(schema: type[BaseModel]) -> tuple[Diagnostic, ...]:
+    """What `Engine.load` refuses in a host schema (E901): a signal mark below the top level of the event."""
+    from ruleward.dsl.types import nested_signals
+    from ruleward.engine.ruleset import CANNOT_COMPILE
+
+    return tuple(
+        CANNOT_COMPILE.at(
+            None,
+            f"`{found.path}` (`{found.owner}.{found.name}`) is marked as a signal (`x-ruleward-signal`) "
+            "below the top level of the event",
+            "signals must be top-level fields of the event: move the field up, or remove the mark",
+        )
+        for found in nested_signals(schema)
+    )
 
 
 @app.command()

@@ -359,3 +359,37 @@ def test_the_test_command_defaults_to_the_runners_number_of_examples() -> None:
     from ruleward.testing import command, runner
 
     assert command.DEFAULT_EXAMPLES == runner.DEFAULT_EXAMPLES
+
+
+def test_check_reports_a_signal_mark_below_the_top_level_as_the_engine_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "host_nested.py").write_text(
+        "from pydantic import Field\n"
+        "from ruleward.engine.events import SIGNAL_MARKER, Content, ModerationEvent\n\n"
+        "class MarkedContent(Content):\n"
+        "    mime: str | None = Field(default=None, json_schema_extra={SIGNAL_MARKER: True})\n\n"
+        "class NestedMark(ModerationEvent):\n"
+        "    content: MarkedContent\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [str(tmp_path), *sys.path])
+    result = invoke("check", "child_safety", "--schema", "host_nested:NestedMark", "-f", "json")
+    assert result.exit_code == 1
+    reported = [d for d in json.loads(result.stdout) if d["code"] == "E901"]
+    assert len(reported) == 1 and "`content.mime` (`MarkedContent.mime`)" in reported[0]["message"]
+
+    from host_nested import NestedMark  # type: ignore[import-not-found]
+
+    from ruleward.engine.ruleset import RulesetError
+
+    with pytest.raises(RulesetError) as refused:
+        Engine.load("child_safety", NestedMark)
+    at_load = [d.to_dict() for d in refused.value.diagnostics if d.code == "E901"]
+    assert reported == at_load
+
+
+def test_the_e901_entry_of_the_error_reference_names_a_nested_signal_mark() -> None:
+    reference = (ROOT / "docs" / "errors.md").read_text()
+    entry = " ".join(reference.split("## E901", 1)[1].split("\n## ", 1)[0].split())
+    assert "x-ruleward-signal" in entry and "below the top level" in entry and "--schema" in entry
