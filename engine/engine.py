@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -64,7 +65,7 @@ class Engine:
         self._loaded = loaded
         self._schema = schema
         self._validate = validate
-        self._tracer = tracer
+        self._tracer = _fast_callable(tracer) if tracer is not None else None
 
     @classmethod
     def load(
@@ -196,6 +197,15 @@ class Engine:
             # the rules still run on what arrived: a verified match in a malformed event is still blocked
             return data, [EvalError(EVENT_RULE, _validation_message(error), None)]
         return model.model_dump(mode="json"), []
+
+
+def _fast_callable(tracer: Tracer) -> Tracer:
+    """An instance of a class with a Python `__call__` (like `DecisionTracer`), as its bound `__call__`:
+    calling that is a plain method call, calling the instance is a slower slot lookup each time."""
+    call = next((vars(k)["__call__"] for k in type(tracer).__mro__ if "__call__" in vars(k)), None)
+    if isinstance(call, types.FunctionType):
+        return types.MethodType(call, tracer)
+    return tracer
 
 
 def _build(source: Source, schema: type[BaseModel] | None) -> _Loaded:

@@ -23,6 +23,7 @@ SPAN_NAME: Final = "ruleward.evaluate"
 RULE_FIRED_EVENT: Final = "ruleward.rule.fired"
 RULE_ERROR_EVENT: Final = "ruleward.rule.error"
 INSTRUMENTATION_SCOPE: Final = "ruleward"
+_monotonic = time.monotonic
 
 
 def _version() -> str | None:
@@ -61,7 +62,7 @@ class DecisionTracer:
     def __call__(self, decision: Decision) -> None:
         tracer = self._tracer
         if tracer is None:
-            if time.monotonic() < self._next_check:
+            if _monotonic() < self._next_check:
                 return
             tracer = self._look_up()
             if tracer is None:

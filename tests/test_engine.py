@@ -398,6 +398,21 @@ def test_decision_record_enums_follow_the_vocabulary() -> None:
 # ---- tracing, reloading, threads --------------------------------------------------------------------------
 
 
+def test_a_tracer_object_is_called_once_per_decision_and_its_failures_are_contained() -> None:
+    class Counting:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def __call__(self, decision: Decision) -> None:
+            self.seen.append(decision.decision_id)
+            raise ValueError("tracer down")
+
+    tracer = Counting()
+    engine = Engine.load("child_safety", tracer=tracer)
+    decisions = [engine.evaluate({}), engine.evaluate(example("benign-upload"))]
+    assert tracer.seen == [d.decision_id for d in decisions]
+
+
 def test_tracer_is_called_and_its_failures_are_contained() -> None:
     seen: list[Decision] = []
     engine = Engine.load("child_safety", tracer=seen.append)
