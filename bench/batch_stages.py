@@ -25,14 +25,14 @@ import orjson
 
 from ruleward.engine.batch import BatchOptions, Decider
 from ruleward.engine.engine import Engine
+from ruleward.engine.event_dicts import EVENT_DICT
 from ruleward.engine.event_input import LineBlock, read_blocks
-from ruleward.engine.events import ModerationEvent
 from ruleward.engine.tracing import DecisionTracer
 
 STAGES = (
     ("read", "lines split out of blocks (the file read once, beforehand)"),
     ("parse", "`orjson.loads` of each line"),
-    ("validate", "`ModerationEvent.model_validate` (pydantic, strict)"),
+    ("validate", "`EVENT_DICT.validate_python`: pydantic, strict, `ModerationEvent`'s rules, into dicts"),
     ("evaluate", "`Engine.evaluate`: compiled rules, decision, tracer"),
     ("to_dict", "`Decision.to_dict()`: the JSON form as a dict"),
     ("serialise + write", "`orjson.dumps` per decision, one write per block"),
@@ -77,7 +77,7 @@ def _passes(
     blocks: list[LineBlock], engine: Engine, decider: Decider, sink: IO[bytes]
 ) -> list[Callable[[], None]]:
     loads, dumps, newline = orjson.loads, orjson.dumps, orjson.OPT_APPEND_NEWLINE
-    validate = ModerationEvent.model_validate
+    validate = EVENT_DICT.validate_python  # as the command validates an event it decides as it came
     evaluate = engine.evaluate
 
     def read() -> None:
