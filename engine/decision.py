@@ -193,6 +193,11 @@ class Decision:
         return self._event_id
 
     @property
+    def outcome(self) -> Outcome:
+        """What the fired rules decide: one object per set of fired rules, shared by their decisions."""
+        return self._outcome
+
+    @property
     def ruleset(self) -> RulesetInfo:
         return self._ruleset
 
