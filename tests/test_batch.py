@@ -395,3 +395,37 @@ def test_the_corpus_decides_the_same_whether_events_are_kept_or_dumped() -> None
     kept, dumped = keeping().block(block), dumping.block(block)
     assert kept.malformed == dumped.malformed == 0
     assert decisions(kept.output.decode()) == decisions(dumped.output.decode())
+
+
+# ---- decisions written a part at a time -------------------------------------------------------------------
+
+_LINES_SHARED = batch.DecisionLines()  # shared by every example, so most lines come from its cache
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events(ruleset="child_safety"),
+    st.sampled_from([None, 'ev-"quoted"\\ \u00e9\n', 7, ""]),
+    st.sampled_from(["hash_matches", "classifiers", "provenance", None]),
+    st.one_of(st.none(), st.text("0123456789abcdef", min_size=32, max_size=32)),
+)
+def test_a_spliced_line_is_the_bytes_of_the_decisions_dict(
+    event: dict[str, Any], event_id: object, missing: str | None, trace_id: str | None
+) -> None:
+    if event_id is not None:
+        event = {**event, "event_id": event_id}
+    if missing is not None:
+        event = {**event, missing: None}
+    for source in ("child_safety", FIVE_RULES):
+        decision = engine(source).evaluate(event)
+        decision.trace_id = trace_id
+        expected = orjson.dumps(decision.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
+        assert _LINES_SHARED.line(decision) == expected
+        assert batch.DecisionLines().line(decision) == expected  # the first of its outcome too
+
+
+def test_spliced_lines_of_the_corpus_are_the_bytes_of_the_decisions_dicts() -> None:
+    lines = batch.DecisionLines()
+    for event in corpus(300):
+        decision = engine().evaluate(event)
+        assert lines.line(decision) == orjson.dumps(decision.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
