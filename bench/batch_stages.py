@@ -23,7 +23,7 @@ from typing import IO
 
 import orjson
 
-from ruleward.engine.batch import BatchOptions, Decider
+from ruleward.engine.batch import BatchOptions, Decider, DecisionLines
 from ruleward.engine.engine import Engine
 from ruleward.engine.event_dicts import EVENT_DICT
 from ruleward.engine.event_input import LineBlock, read_blocks
@@ -34,8 +34,7 @@ STAGES = (
     ("parse", "`orjson.loads` of each line"),
     ("validate", "`EVENT_DICT.validate_python`: pydantic, strict, `ModerationEvent`'s rules, into dicts"),
     ("evaluate", "`Engine.evaluate`: compiled rules, decision, tracer"),
-    ("to_dict", "`Decision.to_dict()`: the JSON form as a dict"),
-    ("serialise + write", "`orjson.dumps` per decision, one write per block"),
+    ("serialise + write", "`DecisionLines.line` per decision (once per outcome), one write per block"),
     ("command bookkeeping", "the block decider beyond the stages: counts, timestamp check, messages"),
 )
 
@@ -76,7 +75,7 @@ def measure(sample: Path, rounds: int, ruleset: str) -> Breakdown:
 def _passes(
     blocks: list[LineBlock], engine: Engine, decider: Decider, sink: IO[bytes]
 ) -> list[Callable[[], None]]:
-    loads, dumps, newline = orjson.loads, orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    loads, line = orjson.loads, DecisionLines().line
     validate = EVENT_DICT.validate_python  # as the command validates an event it decides as it came
     evaluate = engine.evaluate
 
@@ -106,14 +105,6 @@ def _passes(
                     validate(event)
                     evaluate(event)
 
-    def as_dict() -> None:
-        for block in blocks:
-            for raw in block.data.split(b"\n"):
-                if raw.strip():
-                    event = loads(raw)
-                    validate(event)
-                    evaluate(event).to_dict()
-
     def written() -> None:
         for block in blocks:
             out = []
@@ -121,14 +112,14 @@ def _passes(
                 if raw.strip():
                     event = loads(raw)
                     validate(event)
-                    out.append(dumps(evaluate(event).to_dict(), option=newline))
+                    out.append(line(evaluate(event)))
             sink.write(b"".join(out))
 
     def command() -> None:
         for block in blocks:
             sink.write(decider.block(block).output)
 
-    return [read, parse, validated, evaluated, as_dict, written, command]
+    return [read, parse, validated, evaluated, written, command]
 
 
 __all__ = ["STAGES", "Breakdown", "measure"]
