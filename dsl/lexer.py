@@ -78,6 +78,12 @@ class RuleShape:
 
 @dataclass(frozen=True, slots=True)
 class Tables:
+    """The grammar's tables, and what was learnt running them (`passes`, `afters`, `replays`).
+
+    What was learnt depends on the steps too (a rule without a reducer is no op in a replay), so one
+    Tables serves one set of steps: the parser's. A caller with other handlers needs Tables of its own.
+    """
+
     pattern: re.Pattern[str]
     ignore: frozenset[str]
     comment: str  # the ignored terminal whose text is kept
