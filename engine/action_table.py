@@ -18,21 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ruleward.engine.bits import set_bits
 from ruleward.engine.decision import NO_ACCOUNT_ACTION, Action, ParamValue, _merge_into, _stronger_account
 
 Combined = tuple[str, Action, tuple[Action, ...]]
 
 _CATEGORY_ORDER = {"disposition": 0, "account": 1}  # anything else combines as an obligation
 _CACHE_BOUND = 4096  # as `Plan`'s: a bound, not an LRU
-
-
-def _set_bits(mask: int) -> list[int]:
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return found
 
 
 class ActionTable:
@@ -83,11 +75,11 @@ class ActionTable:
             if tied == 1 << first:
                 account = self.actions[first]
             else:  # e.g. two `suspend`s
-                for i in _set_bits(tied):
+                for i in set_bits(tied):
                     account = _stronger_account(account, self.actions[i])
         obligations: list[Action] = []
         done = 0
-        for i in _set_bits(mask & self.obligations):
+        for i in set_bits(mask & self.obligations):
             if done >> i & 1:
                 continue  # merged into the first of its kind and key
             run = mask & self.peers[i]
@@ -101,7 +93,7 @@ class ActionTable:
     def _merge(self, run: int) -> Action:
         merged = self._merged.get(run)
         if merged is None:
-            first, *others = (self.actions[i] for i in _set_bits(run))
+            first, *others = (self.actions[i] for i in set_bits(run))
             params: dict[str, ParamValue] = dict(first.params)
             for other in others:
                 _merge_into(params, other.params, other._merge)

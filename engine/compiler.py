@@ -39,8 +39,9 @@ from ruleward.dsl import nodes as n
 from ruleward.dsl.checker import CheckedRuleset
 from ruleward.dsl.source import Span
 from ruleward.engine import runtime as rt
+from ruleward.engine.bits import set_bits
 from ruleward.engine.families import MIN_FAMILY, Family, Unit, find_families, schedule
-from ruleward.engine.ruleset import CANNOT_COMPILE, Plan, RulePlan, RulesetError, Shape, nowhere, set_bits
+from ruleward.engine.ruleset import CANNOT_COMPILE, Plan, RulePlan, RulesetError, Shape, nowhere
 from ruleward.engine.tables import TableWriter
 
 RunResult = tuple[int, list[tuple[int, object]]]

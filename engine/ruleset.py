@@ -24,7 +24,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import UnionType
-from typing import Any, Final
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -40,6 +40,7 @@ from ruleward.dsl.vocabulary import ACTIONS, PRIORITIES
 from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
 from ruleward.engine.action_table import ActionTable
+from ruleward.engine.bits import set_bits
 from ruleward.engine.decision import (
     Action,
     Decision,
@@ -225,34 +226,6 @@ def _shape(annotation: Any) -> Shape:
 
 
 # ---- the plan ---------------------------------------------------------------------------------------------
-
-
-# the bits of a byte at each byte position of a mask, as absolute positions: built on first use
-_BYTE_BITS: Final = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
-_POSITIONED: tuple[tuple[tuple[int, ...], ...], ...] = ()
-
-
-def set_bits(mask: int) -> list[int]:
-    """The positions of the bits set in `mask`, lowest first (rule indexes in rule-name order)."""
-    if mask < 1 << 64:
-        found = []
-        while mask:
-            low = mask & -mask
-            found.append(low.bit_length() - 1)
-            mask ^= low
-        return found
-    # a wide mask: a byte at a time, each byte's positions looked up, as shifting a big number costs more
-    global _POSITIONED
-    size = (mask.bit_length() + 7) // 8
-    positioned = _POSITIONED
-    if len(positioned) < size:  # rebuilt whole and swapped in at once: threads may race, harmlessly
-        positioned = tuple(tuple(tuple(8 * k + i for i in bits) for bits in _BYTE_BITS) for k in range(size))
-        _POSITIONED = positioned
-    found = []
-    for byte, positions in zip(mask.to_bytes(size, "little"), positioned, strict=False):
-        if byte:
-            found += positions[byte]
-    return found
 
 
 _rule_of = operator.itemgetter(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ruleward.engine.ruleset import set_bits
+from ruleward.engine.bits import set_bits
 
 
 @settings(deadline=None)
