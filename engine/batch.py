@@ -14,7 +14,6 @@ worker are in flight, so memory stays bounded however large the input.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 from collections import deque
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from ruleward.engine.event_dicts import EVENT_DICT
+from ruleward.engine.event_dicts import decides_as_it_came
 from ruleward.engine.event_input import (
     Block,
     EventInput,
@@ -47,16 +46,8 @@ if TYPE_CHECKING:
     from ruleward.engine.engine import Engine
     from ruleward.engine.explain import Explanation
 
-_check_event: Final = EVENT_DICT.validate_python
 
 IN_FLIGHT_PER_JOB: Final = 4  # blocks queued per worker: enough to keep each busy, few enough to bound memory
-
-# The form in which pydantic writes a `ModerationEvent.occurred_at` back out as JSON: a timestamp that is
-# already written this way is kept as it came (see `Decider._validated`).
-_CANONICAL_TIME: Final = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000000)[0-9]{6})?"
-    r"(?:Z|[+-](?!00:00)[0-9]{2}:[0-9]{2})"
-)
 
 
 class WorkerFailed(RuntimeError):
@@ -102,12 +93,10 @@ class Decider:
         self.engine = engine
         self.options = options
         self.schema: type[BaseModel] | None = engine.ruleset.schema if options.validate else None
-        # The validated form of an event is what pydantic dumps back. For the default schema, the event as
-        # it arrived decides the same as that form once validation passed (the compiled rules read a left-out
-        # or null field as its default, as the dump writes it, and compare numbers by value, so `3` and
-        # `3.0` agree), except for a timestamp written another way: those are dumped. Such an event needs
-        # only the verdict, which `EVENT_DICT` gives for half the cost of building the models. Explanations
-        # show values and records keep the event, so both take the dumped form; so does a host's own schema.
+        # The validated form of an event is what pydantic dumps back; for the default schema, an event that
+        # `decides_as_it_came` needs only the verdict, which `EVENT_DICT` gives for half the cost of building
+        # the models. Explanations show values and records keep the event, so both take the dumped form; so
+        # does a host's own schema.
         keep_input = (
             self.schema is ModerationEvent and options.json and not options.explain and not options.records
         )
@@ -186,15 +175,7 @@ class Decider:
         self._emit(decision, explanation, event, result, out, records)
 
     def _checked_as_it_came(self, event: dict[str, object]) -> dict[str, object]:
-        when = event.get("occurred_at")
-        if when.__class__ is str and _CANONICAL_TIME.fullmatch(when):
-            try:
-                _check_event(event)
-            except ValidationError:
-                pass  # rejected: the model says why, in its own words
-            else:
-                return event
-        return self._dumped(event)
+        return event if decides_as_it_came(event) else self._dumped(event)
 
     def _dumped(self, event: dict[str, object]) -> dict[str, object]:
         assert self.schema is not None

@@ -32,6 +32,8 @@ from ruleward.engine import decision as decisions
 from ruleward.engine import runtime as rt
 from ruleward.engine.compiler import CompiledRuleset, compile_ruleset
 from ruleward.engine.decision import ENGINE_RULE, EVENT_RULE, Decision, EvalError
+from ruleward.engine.event_dicts import decides_as_it_came
+from ruleward.engine.events import ModerationEvent
 from ruleward.engine.explain import Explanation, explain
 from ruleward.engine.interpreter import Interpreter
 from ruleward.engine.ruleset import Plan, Source, load_checked
@@ -134,7 +136,7 @@ class Engine:
                 else:
                     decision = loaded.plan.decide(event, fired, errors, started, trace_id=trace_id)
             else:
-                data, problems = self._prepare(event, loaded)
+                data, problems = self._prepare(event, loaded, as_it_came=True)
                 if data is None:
                     decision = loaded.plan.decide(
                         None, 0, [], started, event_errors=problems, trace_id=trace_id
@@ -178,8 +180,14 @@ class Engine:
 
     # -- helpers --
 
-    def _prepare(self, event: object, loaded: _Loaded) -> tuple[dict[str, object] | None, list[EvalError]]:
-        """The event as a dict, and what is wrong with it as a whole (an event error applies the fallback)."""
+    def _prepare(
+        self, event: object, loaded: _Loaded, *, as_it_came: bool = False
+    ) -> tuple[dict[str, object] | None, list[EvalError]]:
+        """The event as a dict, and what is wrong with it as a whole (an event error applies the fallback).
+
+        `as_it_came`: a valid event of the default schema may be decided as it arrived (only a decision is
+        wanted, not the values an explanation shows), which spares building and dumping its models.
+        """
         schema = loaded.checked.schema
         if isinstance(event, BaseModel):
             data = event.model_dump(mode="json")
@@ -190,6 +198,8 @@ class Engine:
         else:
             return None, [EvalError(EVENT_RULE, f"an event must be an object, found {rt.show(event)}", None)]
         if not self._validate:
+            return data, []
+        if as_it_came and schema is ModerationEvent and decides_as_it_came(data):
             return data, []
         try:
             model = schema.model_validate(data)

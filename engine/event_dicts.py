@@ -16,9 +16,18 @@ about an event that is rejected come from `ModerationEvent`, so they read the sa
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Final, Literal, NotRequired
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 from typing_extensions import TypedDict
 
 from ruleward.engine.events import (
@@ -162,6 +171,33 @@ class ModerationEventDict(TypedDict):
 
 EVENT_DICT: Final[TypeAdapter[ModerationEventDict]] = TypeAdapter(ModerationEventDict)
 """Validates decoded JSON as `ModerationEvent` does, into dicts; raises pydantic's `ValidationError`."""
+
+_check_event: Final = EVENT_DICT.validate_python
+
+# The form in which pydantic writes a `ModerationEvent.occurred_at` back out as JSON
+_CANONICAL_TIME: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000000)[0-9]{6})?"
+    r"(?:Z|[+-](?!00:00)[0-9]{2}:[0-9]{2})"
+)
+
+
+def decides_as_it_came(event: dict[str, object]) -> bool:
+    """Whether `event` is a valid `ModerationEvent` that decides as it came, the same as the JSON form of
+    its model (`model_dump(mode="json")`), which is then not worth building.
+
+    The compiled rules read a left-out or null field as its default, as the dump writes it, and compare
+    numbers by value, so `3` and `3.0` agree; a timestamp is the one value the dump may spell otherwise.
+    Explanations show values and records keep the event: both want the dumped form.
+    """
+    when = event.get("occurred_at")
+    if when.__class__ is not str or not _CANONICAL_TIME.fullmatch(when):
+        return False
+    try:
+        _check_event(event)
+    except ValidationError:
+        return False  # rejected: the model will say why, in its own words
+    return True
+
 
 # each TypedDict against the model it mirrors, for the tests
 MIRRORS: Final = {
